@@ -1,0 +1,34 @@
+#pragma once
+// A small HTTP server (libmicrohttpd) answering only
+// GET /.well-known/acme-challenge/<token> with the key authorization
+// (RFC 8555 §8.3). Shared by every lineage of a run: one port, many tokens.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace certsmith::challenge {
+
+class Http01Responder {
+public:
+  /// Listen on port. address "" means every address, IPv6 and IPv4 (dual stack,
+  /// falling back to IPv4 only where IPv6 is unavailable); otherwise the literal
+  /// IPv4 or IPv6 address given. Throws ChallengeError (e.g. "port 80 is in use").
+  Http01Responder(const std::string& address, std::uint16_t port);
+  ~Http01Responder();
+  Http01Responder(const Http01Responder&) = delete;
+  Http01Responder& operator=(const Http01Responder&) = delete;
+
+  void add(const std::string& token, const std::string& key_authorization);
+  void remove(const std::string& token);
+  std::uint16_t port() const;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace certsmith::challenge

@@ -1,0 +1,36 @@
+#pragma once
+// Facts read from X.509 certificates, and PEM chain handling.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace certsmith::crypto {
+
+struct CertificateFacts {
+  std::string subject;       // one-line RFC 2253 form
+  std::string issuer;        // one-line RFC 2253 form
+  std::string issuer_common_name;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;
+  std::chrono::system_clock::time_point not_before;
+  std::chrono::system_clock::time_point not_after;
+  std::string serial_hex;    // lower-case, no leading zeros, as certbot prints it
+  std::string authority_key_id; // raw bytes of AKI keyIdentifier, "" when absent
+  std::string serial_der;    // raw big-endian serial bytes (for ARI cert IDs)
+  std::string key_type;      // "ECDSA" or "RSA"
+};
+
+/// Facts of the first certificate in pem. Throws CryptoError when pem holds none
+/// or it does not parse.
+CertificateFacts read_certificate(std::string_view pem);
+
+/// Split a PEM bundle into its certificates (each a complete PEM block ending
+/// in "\n"). Throws CryptoError if there is none or a block is malformed.
+std::vector<std::string> split_pem_chain(std::string_view pem);
+
+/// True when the certificate's public key matches key_pem's private key.
+bool certificate_matches_key(std::string_view cert_pem, std::string_view key_pem);
+
+} // namespace certsmith::crypto
