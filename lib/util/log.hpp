@@ -1,0 +1,36 @@
+#pragma once
+// Process-wide logging: everything goes to the log file (when one is open);
+// the terminal sees only what the verbosity allows. Thread-safe.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace certsmith::util {
+
+enum class LogLevel { debug = 0, info = 1, warning = 2, error = 3, quiet = 4 };
+
+/// Messages at or above level reach stderr/stdout (info to stdout, the rest to stderr).
+void set_terminal_level(LogLevel level);
+LogLevel terminal_level();
+
+/// Append every message, with a timestamp, to path (created 0600 with its dir 0700).
+/// Throws StorageError when the file cannot be opened.
+void open_log_file(const std::filesystem::path& path);
+void close_log_file();
+
+void log_message(LogLevel level, std::string_view message);
+
+template <typename... Args> void log_debug(fmt::format_string<Args...> format, Args&&... args) {
+  log_message(LogLevel::debug, fmt::format(format, std::forward<Args>(args)...));
+}
+template <typename... Args> void log_info(fmt::format_string<Args...> format, Args&&... args) {
+  log_message(LogLevel::info, fmt::format(format, std::forward<Args>(args)...));
+}
+template <typename... Args> void log_warning(fmt::format_string<Args...> format, Args&&... args) {
+  log_message(LogLevel::warning, fmt::format(format, std::forward<Args>(args)...));
+}
+
+} // namespace certsmith::util
