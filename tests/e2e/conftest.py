@@ -1,0 +1,191 @@
+"""Fixtures for the end-to-end tests: a real Pebble, the certsmith binary, and a sandbox per test.
+
+Run with Debian's interpreter: `/usr/bin/python3 -m pytest -q tests/e2e`.
+CERTSMITH_BIN selects the binary (default build/certsmith).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pebble_env import HarnessError, PebbleEnv  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT = float(os.environ.get("CERTSMITH_E2E_TIMEOUT", "120"))
+
+
+def certsmith_path() -> Path:
+    return Path(os.environ.get("CERTSMITH_BIN", REPO / "build" / "certsmith")).resolve()
+
+
+@pytest.fixture(scope="session")
+def certsmith() -> Path:
+    """Path of the certsmith binary under test; fails (never skips) when it is missing."""
+    path = certsmith_path()
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        pytest.fail(f"certsmith binary not found at {path}: build it (`bash tests/run.sh` does) "
+                    f"or set CERTSMITH_BIN", pytrace=False)
+    return path
+
+
+def _start_pebble(workdir: Path, options: dict) -> PebbleEnv:
+    env = PebbleEnv(workdir, **options)
+    try:
+        return env.start()
+    except HarnessError as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def pebble(request, tmp_path_factory):
+    """A Pebble + challtestsrv for the whole test module.
+
+    Options (PebbleEnv keyword arguments, e.g. {"nonce_reject": 50}) come from indirect parametrization
+    or from a module-level PEBBLE_OPTIONS dict.
+    """
+    options = dict(getattr(request.module, "PEBBLE_OPTIONS", {}))
+    options.update(getattr(request, "param", None) or {})
+    env = _start_pebble(tmp_path_factory.mktemp("pebble"), options)
+    yield env
+    env.stop()
+
+
+@pytest.fixture
+def pebble_factory(tmp_path_factory):
+    """Starts extra Pebbles with chosen options inside one test; all are stopped afterwards."""
+    started: list[PebbleEnv] = []
+
+    def make(**options) -> PebbleEnv:
+        env = _start_pebble(tmp_path_factory.mktemp("pebble"), options)
+        started.append(env)
+        return env
+
+    yield make
+    for env in started:
+        env.stop()
+
+
+def assert_tree_safe(config_dir: Path) -> None:
+    """No private key in the tree is group/other accessible and no symlink dangles."""
+    config_dir = Path(config_dir)
+    if not config_dir.exists():
+        return
+    problems = []
+    for dirpath, dirnames, filenames in os.walk(config_dir):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            st = path.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                if not path.exists():
+                    problems.append(f"dangling symlink {path} -> {os.readlink(path)}")
+                continue
+            is_key = (name.startswith("privkey") and name.endswith(".pem")) or name == "private_key.json"
+            if is_key and stat.S_IMODE(st.st_mode) & 0o077:
+                problems.append(f"private key {path} has mode {stat.S_IMODE(st.st_mode):04o}")
+    assert not problems, "unsafe config tree:\n" + "\n".join(problems)
+
+
+def describe(result: subprocess.CompletedProcess) -> str:
+    """Everything about a run, for assertion messages."""
+    return (f"command: {' '.join(map(str, result.args))}\nexit: {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}")
+
+
+@dataclass
+class CertsmithRunner:
+    """Runs certsmith in one test's sandbox: its own config, work and logs dirs, talking to `server`."""
+
+    binary: Path
+    sandbox: Path
+    server: str
+    ca_bundle: Path
+    http_port: int
+    runs: list = field(default_factory=list)
+
+    @property
+    def config_dir(self) -> Path:
+        return self.sandbox / "config"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.sandbox / "work"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.sandbox / "logs"
+
+    def __call__(self, *args: str, server: str | None = None, dirs: bool = True, env: dict | None = None,
+                 check_tree: bool = True, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
+        """Runs `certsmith ARGS`; certonly also gets --server, --http-01-port and -n.
+
+        dirs=False leaves out --config-dir/--work-dir/--logs-dir (e.g. for --version).
+        """
+        argv = [str(self.binary), *map(str, args)]
+        if dirs:
+            argv += ["--config-dir", str(self.config_dir), "--work-dir", str(self.work_dir),
+                     "--logs-dir", str(self.logs_dir)]
+        if args and args[0] == "certonly":
+            if "--server" not in args:
+                argv += ["--server", server or self.server]
+            if "--http-01-port" not in args:
+                argv += ["--http-01-port", str(self.http_port)]
+            if "-n" not in args and "--non-interactive" not in args:
+                argv.append("-n")
+        run_env = os.environ.copy()
+        run_env["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
+        run_env.update(env or {})
+        try:
+            result = subprocess.run(argv, cwd=self.sandbox, env=run_env, stdin=subprocess.DEVNULL,
+                                    capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            pytest.fail(f"certsmith did not finish within {timeout}s: {' '.join(argv)}\n"
+                        f"stdout: {e.stdout}\nstderr: {e.stderr}", pytrace=False)
+        self.runs.append(result)
+        if check_tree:
+            assert_tree_safe(self.config_dir)
+        return result
+
+    def certonly(self, *domains: str, extra: tuple = (), **kwargs) -> subprocess.CompletedProcess:
+        """certonly --standalone for `domains` with an unsafe-without-email account."""
+        args = ["certonly", "--standalone", "--agree-tos", "--register-unsafely-without-email"]
+        for d in domains:
+            args += ["-d", d]
+        return self(*args, *extra, **kwargs)
+
+
+@pytest.fixture
+def sandbox(tmp_path) -> Path:
+    path = tmp_path / "sandbox"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def make_runner(certsmith, sandbox):
+    """make_runner(pebble_env) -> a CertsmithRunner bound to this test's sandbox and that Pebble."""
+
+    def make(env: PebbleEnv) -> CertsmithRunner:
+        return CertsmithRunner(certsmith, sandbox, env.directory_url, env.ca_bundle, env.http_port)
+
+    return make
+
+
+@pytest.fixture
+def run_certsmith(make_runner, pebble) -> CertsmithRunner:
+    """A CertsmithRunner bound to this test's sandbox and the module's Pebble."""
+    return make_runner(pebble)
+
+
+@pytest.fixture
+def trust_files(pebble, tmp_path):
+    """(root, intermediate) PEM files of the module's Pebble, fetched from its management port."""
+    return pebble.write_trust_files(tmp_path / "trust")
