@@ -1,7 +1,6 @@
 #include "util/escape.hpp"
 
 #include <algorithm>
-
 #include <fmt/format.h>
 
 namespace certsmith::util {

@@ -1,5 +1,7 @@
 #include "util/log.hpp"
 
+#include "util/error.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -9,8 +11,6 @@
 #include <mutex>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "util/error.hpp"
 
 namespace certsmith::util {
 
@@ -44,16 +44,20 @@ void write_all(int fd, std::string_view text) {
 
 } // namespace
 
-void set_terminal_level(LogLevel level) { g_terminal_level = level; }
-LogLevel terminal_level() { return g_terminal_level; }
+void set_terminal_level(LogLevel level) {
+  g_terminal_level = level;
+}
+LogLevel terminal_level() {
+  return g_terminal_level;
+}
 
 void open_log_file(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
-    throw StorageError(fmt::format("cannot open log file {}: {}", path.string(),
-                                   std::strerror(errno)));
+    throw StorageError(
+        fmt::format("cannot open log file {}: {}", path.string(), std::strerror(errno)));
   std::lock_guard lock(g_mutex);
   if (g_log_fd >= 0)
     ::close(g_log_fd);
@@ -75,9 +79,10 @@ void log_message(LogLevel level, std::string_view message) {
     std::time_t seconds = std::chrono::system_clock::to_time_t(now);
     std::tm utc{};
     gmtime_r(&seconds, &utc);
-    write_all(g_log_fd, fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03} {} {}\n",
-                                    utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                                    utc.tm_min, utc.tm_sec, ms.count(), level_name(level), message));
+    write_all(g_log_fd,
+              fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03} {} {}\n", utc.tm_year + 1900,
+                          utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                          ms.count(), level_name(level), message));
   }
   if (level < g_terminal_level.load())
     return;

@@ -3,10 +3,9 @@
 // the terminal sees only what the verbosity allows. Thread-safe.
 
 #include <filesystem>
+#include <fmt/format.h>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 namespace certsmith::util {
 

@@ -1,9 +1,9 @@
 #pragma once
 // A Clock whose sleep_for advances time at once and records each sleep.
 
-#include <vector>
-
 #include "util/clock.hpp"
+
+#include <vector>
 
 namespace certsmith::testing {
 

@@ -2,11 +2,11 @@
 // A Transport that answers from a script and records every request, so unit
 // tests can drive the ACME client without a network.
 
+#include "http/transport.hpp"
+
 #include <deque>
 #include <functional>
 #include <stdexcept>
-
-#include "http/transport.hpp"
 
 namespace certsmith::testing {
 

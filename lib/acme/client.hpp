@@ -1,0 +1,102 @@
+#pragma once
+// An RFC 8555 client for one CA and (once set) one account. Every request goes
+// through the Transport seam; time through the Clock seam. The one retry in
+// the program lives here: a badNonce is retried with the fresh nonce that came
+// with it until a deadline (not a small count: at high rejection rates the
+// count runs out long before the CA stops answering).
+
+#include "acme/nonce_pool.hpp"
+#include "acme/resources.hpp"
+#include "crypto/private_key.hpp"
+#include "http/transport.hpp"
+#include "util/clock.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certsmith::acme {
+
+struct ClientOptions {
+  std::chrono::seconds bad_nonce_deadline{60};
+  int max_bad_nonce_retries = 500;
+  std::chrono::seconds poll_deadline{120};
+  std::chrono::milliseconds first_poll_delay{20};
+  std::chrono::milliseconds max_poll_interval{2000};
+};
+
+struct NewAccountOptions {
+  std::vector<std::string> contact; // "mailto:admin@example.com"
+  bool terms_of_service_agreed = false;
+  std::optional<nlohmann::json> external_account_binding; // from crypto::sign_eab
+};
+
+struct Account {
+  std::string url; // the kid
+  nlohmann::json body;
+};
+
+struct CertificateChain {
+  std::string pem;                         // leaf first, then the issuers
+  std::vector<std::string> alternate_urls; // RFC 8555 §7.4.2 Link rel="alternate"
+};
+
+class Client {
+public:
+  Client(http::Transport& transport, util::Clock& clock, std::string directory_url,
+         ClientOptions options = {});
+
+  const std::string& directory_url() const { return m_directory_url; }
+  /// RFC 8555 §7.1.1: fetched on first use, then cached.
+  const Directory& directory();
+
+  /// Sign later requests with key and kid account_url.
+  void use_account(crypto::PrivateKey key, std::string account_url);
+  bool has_account() const { return !m_account_url.empty(); }
+
+  /// RFC 8555 §7.3: create an account for key (or find the existing one: 200).
+  Account new_account(const crypto::PrivateKey& key, const NewAccountOptions& options);
+
+  /// RFC 8555 §7.4: ask for a certificate for identifiers.
+  Order new_order(const std::vector<Identifier>& identifiers);
+  /// RFC 8555 §7.5: POST-as-GET an authorization.
+  Authorization fetch_authorization(const std::string& url);
+  /// RFC 8555 §7.5.1: tell the server the challenge is ready.
+  Challenge respond_to_challenge(const std::string& url);
+  /// Poll until the authorization leaves "pending"; honours Retry-After.
+  Authorization poll_authorization(const std::string& url);
+  /// RFC 8555 §7.4: send the CSR (DER); returns the order as answered.
+  Order finalize_order(const Order& order, const std::string& csr_der);
+  /// Poll the order until it is "valid" or "invalid"; honours Retry-After.
+  Order poll_order(const std::string& url);
+  /// RFC 8555 §7.4.2: download the chain (application/pem-certificate-chain).
+  CertificateChain download_certificate(const std::string& url);
+
+  /// A signed POST with the account's kid; payload nullopt = POST-as-GET.
+  /// Throws AcmeError for error responses (after badNonce retries).
+  http::Response post(const std::string& url, const std::optional<nlohmann::json>& payload);
+
+  /// How many HTTP requests this client has made (for benchmarks and -v output).
+  int request_count() const { return m_request_count; }
+
+private:
+  http::Response signed_post(const std::string& url, const std::string& payload,
+                             const crypto::PrivateKey& key, const std::string& kid);
+  std::string take_nonce();
+  http::Response perform(const http::Request& request);
+  std::chrono::milliseconds next_poll_delay(const http::Response& response,
+                                            std::chrono::milliseconds& backoff) const;
+
+  http::Transport& m_transport;
+  util::Clock& m_clock;
+  std::string m_directory_url;
+  ClientOptions m_options;
+  std::optional<Directory> m_directory;
+  NoncePool m_nonces;
+  std::optional<crypto::PrivateKey> m_account_key;
+  std::string m_account_url;
+  int m_request_count = 0;
+};
+
+} // namespace certsmith::acme
