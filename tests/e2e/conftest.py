@@ -127,7 +127,8 @@ class CertsmithRunner:
                  check_tree: bool = True, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
         """Runs `certsmith ARGS`; certonly also gets --server, --http-01-port and -n.
 
-        dirs=False leaves out --config-dir/--work-dir/--logs-dir (e.g. for --version).
+        dirs=False leaves out --config-dir/--work-dir/--logs-dir (e.g. for --version). env adds variables
+        (REQUESTS_CA_BUNDLE is Pebble's listener cert unless overridden); a value of None removes one.
         """
         argv = [str(self.binary), *map(str, args)]
         if dirs:
@@ -142,7 +143,11 @@ class CertsmithRunner:
                 argv.append("-n")
         run_env = os.environ.copy()
         run_env["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
-        run_env.update(env or {})
+        for key, value in (env or {}).items():
+            if value is None:
+                run_env.pop(key, None)
+            else:
+                run_env[key] = value
         try:
             result = subprocess.run(argv, cwd=self.sandbox, env=run_env, stdin=subprocess.DEVNULL,
                                     capture_output=True, text=True, timeout=timeout)

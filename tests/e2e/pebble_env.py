@@ -98,7 +98,8 @@ class PebbleEnv:
         self._log_files: list = []
         self.listen_port = self.management_port = self.http_port = self.tls_port = 0
         self.dns_port = self.challtestsrv_management_port = 0
-        self.ca_bundle = self.workdir / "pebble-tls.pem"
+        self.ca_bundle = self.workdir / "pebble-tls.pem"  # Pebble's listener cert: the client's CA bundle
+        self.tls_key = self.workdir / "pebble-tls.key"
         self.pebble_log = self.workdir / "pebble.log"
         self.challtestsrv_log = self.workdir / "challtestsrv.log"
 
@@ -111,7 +112,7 @@ class PebbleEnv:
             raise HarnessError(INSTALL_HINT)
         self.workdir.mkdir(parents=True, exist_ok=True)
         cert, key = generate_tls_cert(self.workdir)
-        self.ca_bundle = cert
+        self.ca_bundle, self.tls_key = cert, key
         (self.listen_port, self.management_port, self.http_port, self.tls_port,
          self.dns_port, self.challtestsrv_management_port) = free_ports(6)
 

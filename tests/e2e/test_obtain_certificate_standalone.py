@@ -94,3 +94,10 @@ def test_standalone_on_ipv4_address_only(make_runner, pebble_factory):
     result = run.certonly("v4only.example.com", extra=("--http-01-address", "127.0.0.1"))
     assert result.returncode == 0, describe(result)
     assert sans(run.config_dir / "live" / "v4only.example.com" / "cert.pem") == {"v4only.example.com"}
+
+
+def test_ca_bundle_flag_instead_of_environment(run_certsmith, pebble):
+    result = run_certsmith.certonly("ca-flag.example.com", extra=("--ca-bundle", str(pebble.ca_bundle)),
+                                    env={"REQUESTS_CA_BUNDLE": None})
+    assert result.returncode == 0, describe(result)
+    assert (run_certsmith.config_dir / "live" / "ca-flag.example.com" / "fullchain.pem").is_file()

@@ -1,0 +1,84 @@
+"""A user runs certonly again for names that already have a certificate."""
+
+from __future__ import annotations
+
+import os
+
+from conftest import describe
+from inspect_tree import (LIVE_FILES, parse_renewal_conf, public_key_of_cert, public_key_of_key, sans, serial_hex,
+                          snapshot, verify_chain)
+
+NAMES = ("again.example.com", "www.again.example.com")
+
+
+def _accounts(run_certsmith, pebble):
+    server_dir = run_certsmith.config_dir / "accounts" / pebble.account_server_dir
+    return sorted(p.name for p in server_dir.iterdir()) if server_dir.is_dir() else []
+
+
+def test_second_certonly_keeps_valid_certificate(run_certsmith, pebble):
+    first = run_certsmith.certonly(*NAMES)
+    assert first.returncode == 0, describe(first)
+    before = snapshot(run_certsmith.config_dir)
+    serial = serial_hex(run_certsmith.config_dir / "live" / NAMES[0] / "cert.pem")
+
+    second = run_certsmith.certonly(*NAMES)
+    assert second.returncode == 0, describe(second)
+    assert "Certificate not yet due for renewal; no action taken." in second.stdout.splitlines(), describe(second)
+    assert "Successfully received certificate." not in second.stdout
+    assert snapshot(run_certsmith.config_dir) == before, "the tree changed although nothing was due"
+    assert serial_hex(run_certsmith.config_dir / "live" / NAMES[0] / "cert.pem") == serial
+
+
+def test_force_renewal_reuses_account_and_moves_live_to_version_2(run_certsmith, pebble, trust_files):
+    first = run_certsmith.certonly(*NAMES)
+    assert first.returncode == 0, describe(first)
+    accounts_before = _accounts(run_certsmith, pebble)
+    assert len(accounts_before) == 1
+    live = run_certsmith.config_dir / "live" / NAMES[0]
+    archive = run_certsmith.config_dir / "archive" / NAMES[0]
+    serial_1 = serial_hex(live / "cert.pem")
+    archived_1 = {stem: (archive / f"{stem}1.pem").read_bytes() for stem in LIVE_FILES}
+
+    second = run_certsmith.certonly(*NAMES, extra=("--force-renewal",))
+    assert second.returncode == 0, describe(second)
+    assert "Successfully received certificate." in second.stdout.splitlines(), describe(second)
+    assert _accounts(run_certsmith, pebble) == accounts_before, "a second account was registered"
+
+    for stem in LIVE_FILES:
+        assert os.readlink(live / f"{stem}.pem") == f"../../archive/{NAMES[0]}/{stem}2.pem"
+        assert (archive / f"{stem}1.pem").read_bytes() == archived_1[stem], f"{stem}1.pem was modified"
+    assert not (archive / "cert3.pem").exists()
+
+    serial_2 = serial_hex(live / "cert.pem")
+    assert serial_2 != serial_1
+    assert sans(live / "cert.pem") == set(NAMES)
+    assert public_key_of_cert(live / "cert.pem") == public_key_of_key(live / "privkey.pem")
+    root, _ = trust_files
+    verified = verify_chain(live / "cert.pem", live / "chain.pem", root)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert pebble.cert_status(serial_2)["Status"] == "Valid"
+
+    conf = parse_renewal_conf(run_certsmith.config_dir / "renewal" / f"{NAMES[0]}.conf")
+    assert conf["renewalparams"]["account"] == accounts_before[0]
+    assert conf["cert"] == str(live / "cert.pem")
+
+
+def test_subset_of_names_gets_a_new_lineage_with_suffix(run_certsmith):
+    """The lineage name is the first -d; when that name is taken by a different set, -0001 is appended."""
+    first = run_certsmith.certonly("suffix.example.com", "www.suffix.example.com")
+    assert first.returncode == 0, describe(first)
+    second = run_certsmith.certonly("suffix.example.com")
+    assert second.returncode == 0, describe(second)
+    live = run_certsmith.config_dir / "live"
+    assert sans(live / "suffix.example.com" / "cert.pem") == {"suffix.example.com", "www.suffix.example.com"}
+    assert sans(live / "suffix.example.com-0001" / "cert.pem") == {"suffix.example.com"}
+    assert (run_certsmith.config_dir / "renewal" / "suffix.example.com-0001.conf").is_file()
+
+
+def test_cert_name_chooses_the_lineage_name(run_certsmith):
+    result = run_certsmith.certonly("named.example.com", extra=("--cert-name", "my-site"))
+    assert result.returncode == 0, describe(result)
+    assert sans(run_certsmith.config_dir / "live" / "my-site" / "cert.pem") == {"named.example.com"}
+    assert (run_certsmith.config_dir / "renewal" / "my-site.conf").is_file()
+    assert not (run_certsmith.config_dir / "live" / "named.example.com").exists()

@@ -1,0 +1,68 @@
+"""A user lists the certificates certsmith manages with `certsmith certificates`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from conftest import describe
+from inspect_tree import not_after, serial_hex
+
+
+def test_no_certificates_yet(run_certsmith):
+    result = run_certsmith("certificates")
+    assert result.returncode == 0, describe(result)
+    assert "No certificates found." in result.stdout.splitlines(), describe(result)
+
+
+def _blocks(stdout: str) -> dict[str, dict[str, str]]:
+    """Parses certbot's layout: '  Certificate Name: X' then '    Key: value' lines."""
+    blocks: dict[str, dict[str, str]] = {}
+    current = None
+    for line in stdout.splitlines():
+        m = re.fullmatch(r"  Certificate Name: (\S+)", line)
+        if m:
+            current = blocks.setdefault(m.group(1), {})
+            continue
+        m = re.fullmatch(r"    ([A-Za-z ]+): (.*)", line)
+        if m and current is not None:
+            current[m.group(1)] = m.group(2)
+    return blocks
+
+
+def test_certificates_lists_each_lineage(run_certsmith):
+    for names in (("list-a.example.com", "www.list-a.example.com"), ("list-b.example.com",)):
+        result = run_certsmith.certonly(*names)
+        assert result.returncode == 0, describe(result)
+
+    result = run_certsmith("certificates")
+    assert result.returncode == 0, describe(result)
+    assert "Found the following certs:" in result.stdout.splitlines(), describe(result)
+    blocks = _blocks(result.stdout)
+    assert set(blocks) == {"list-a.example.com", "list-b.example.com"}, describe(result)
+
+    live = run_certsmith.config_dir / "live" / "list-a.example.com"
+    a = blocks["list-a.example.com"]
+    assert a["Serial Number"] == serial_hex(live / "cert.pem")
+    assert a["Key Type"] == "ECDSA"
+    assert a["Domains"] == "list-a.example.com www.list-a.example.com"
+    expiry = not_after(live / "cert.pem")
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00) \(VALID: (\d+) days?\)", a["Expiry Date"])
+    assert m, a["Expiry Date"]
+    assert m.group(1) == expiry.strftime("%Y-%m-%d %H:%M:%S+00:00")
+    days_left = (expiry - dt.datetime.now(dt.timezone.utc)).days
+    assert abs(int(m.group(2)) - days_left) <= 1
+    assert a["Certificate Path"] == str(live / "fullchain.pem")
+    assert a["Private Key Path"] == str(live / "privkey.pem")
+    assert blocks["list-b.example.com"]["Domains"] == "list-b.example.com"
+
+
+def test_certificates_lists_short_lived_certificate_as_valid(make_runner, pebble_factory):
+    """Pebble with certificateValidityPeriod 1 h: the listing still parses and says VALID."""
+    run = make_runner(pebble_factory(validity_seconds=3600))
+    result = run.certonly("short.example.com")
+    assert result.returncode == 0, describe(result)
+    listing = run("certificates")
+    assert listing.returncode == 0, describe(listing)
+    block = _blocks(listing.stdout)["short.example.com"]
+    assert "VALID" in block["Expiry Date"] and "INVALID" not in block["Expiry Date"], block
