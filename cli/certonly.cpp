@@ -1,0 +1,76 @@
+#include "issuance/certonly.hpp"
+
+#include "commands.hpp"
+#include "http/transport.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <ctime>
+#include <fmt/format.h>
+
+namespace certsmith::cli {
+
+namespace {
+
+std::string authenticator_of(const Options& options) {
+  int chosen = int(options.standalone) + int(options.webroot) + int(!options.authenticator.empty());
+  if (chosen > 1 && !(options.standalone && options.authenticator == "standalone") &&
+      !(options.webroot && options.authenticator == "webroot"))
+    throw UsageError("choose one authenticator: --standalone, --webroot or -a NAME");
+  if (options.standalone)
+    return "standalone";
+  if (options.webroot)
+    return "webroot";
+  if (!options.authenticator.empty())
+    return options.authenticator;
+  throw UsageError("certonly needs an authenticator: --standalone or --webroot -w PATH");
+}
+
+std::string date_of(std::chrono::system_clock::time_point when) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday);
+}
+
+} // namespace
+
+int run_certonly(const Options& options) {
+  issuance::CertonlyRequest request;
+  request.paths = {options.config_dir, options.work_dir, options.logs_dir};
+  request.server = options.server_url();
+  request.domains = options.domains;
+  request.cert_name = options.cert_name;
+  request.authenticator = authenticator_of(options);
+  if (request.authenticator == "webroot")
+    request.webroot_map = issuance::build_webroot_map(options.domain_and_webroot_order);
+  request.http01_port = static_cast<std::uint16_t>(options.http01_port);
+  request.http01_address = options.http01_address;
+  request.account = {options.email, options.register_unsafely_without_email, options.agree_tos};
+  request.force_renewal = options.force_renewal;
+  if (options.key_type == "rsa")
+    request.key_spec = {crypto::KeyAlgorithm::rsa, "", options.rsa_key_size};
+  else
+    request.key_spec = {crypto::KeyAlgorithm::ecdsa, options.elliptic_curve, 0};
+
+  http::TransportOptions transport_options;
+  transport_options.ca_bundle =
+      options.ca_bundle.empty() ? http::ca_bundle_from_environment() : options.ca_bundle;
+  auto transport = http::make_curl_transport(transport_options);
+  util::SystemClock clock;
+  issuance::CertonlyResult result = issuance::run_certonly(request, *transport, clock);
+
+  if (result.outcome == issuance::CertonlyResult::Outcome::kept) {
+    util::log_info("Certificate not yet due for renewal; no action taken.");
+    return 0;
+  }
+  util::log_info("Successfully received certificate.\n"
+                 "Certificate is saved at: {}\n"
+                 "Key is saved at:         {}\n"
+                 "This certificate expires on {}.\n"
+                 "These files will be updated when the certificate renews.",
+                 result.fullchain_path, result.privkey_path, date_of(result.not_after));
+  return 0;
+}
+
+} // namespace certsmith::cli

@@ -1,0 +1,103 @@
+#include "options.hpp"
+
+#include "util/log.hpp"
+
+#include <string_view>
+
+namespace certsmith::cli {
+
+std::string Options::server_url() const {
+  if (!server.empty())
+    return server;
+  return staging ? k_letsencrypt_staging : k_letsencrypt_production;
+}
+
+void add_options(CLI::App& app, Options& o) {
+  app.add_option("--config-dir", o.config_dir, "Configuration directory")->capture_default_str();
+  app.add_option("--work-dir", o.work_dir, "Working directory")->capture_default_str();
+  app.add_option("--logs-dir", o.logs_dir, "Logs directory")->capture_default_str();
+  app.add_option("--server", o.server, "ACME directory URL (default: Let's Encrypt)");
+  app.add_flag("--staging,--test-cert", o.staging, "Use the Let's Encrypt staging server");
+  app.add_option("--ca-bundle", o.ca_bundle,
+                 "PEM file of CAs to trust for the ACME server (default: $REQUESTS_CA_BUNDLE, "
+                 "then the system store)");
+  app.add_flag("-n,--non-interactive,--noninteractive", o.non_interactive, "Never ask for input");
+  app.add_flag("-q,--quiet", o.quiet, "Print only errors");
+  app.add_flag("-v,--verbose", o.verbose, "More output; repeat for more");
+
+  app.add_option("-d,--domains,--domain", o.domains, "Domain to include (repeat, or comma list)")
+      ->delimiter(',');
+  app.add_option("--cert-name", o.cert_name, "Name of the certificate lineage");
+  app.add_option("-m,--email", o.email, "Email for the account (comma list allowed)");
+  app.add_flag("--agree-tos", o.agree_tos, "Agree to the CA's terms of service");
+  app.add_flag("--register-unsafely-without-email", o.register_unsafely_without_email,
+               "Register an account without an email");
+
+  app.add_option("-a,--authenticator", o.authenticator, "standalone or webroot");
+  app.add_flag("--standalone", o.standalone, "Answer http-01 with a built-in web server");
+  app.add_flag("--webroot", o.webroot, "Answer http-01 by writing into a web server's root");
+  app.add_option("-w,--webroot-path", o.webroot_paths, "Document root for the -d after it");
+  app.add_option("--http-01-port", o.http01_port, "Port of the standalone http-01 server")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  app.add_option("--http-01-address", o.http01_address,
+                 "Address for the standalone server (default: all, IPv4 and IPv6)");
+
+  app.add_flag("--force-renewal,--renew-by-default", o.force_renewal,
+               "Renew even when the certificate is not due");
+  app.add_flag("--keep-until-expiring,--keep,--reinstate", o.keep_until_expiring,
+               "Keep a certificate that is not due (the default)");
+  app.add_option("--key-type", o.key_type, "ecdsa or rsa")
+      ->check(CLI::IsMember({"ecdsa", "rsa"}))
+      ->capture_default_str();
+  app.add_option("--rsa-key-size", o.rsa_key_size, "RSA key size")
+      ->check(CLI::IsMember({2048, 3072, 4096}))
+      ->capture_default_str();
+  app.add_option("--elliptic-curve", o.elliptic_curve, "secp256r1 or secp384r1")
+      ->check(CLI::IsMember({"secp256r1", "secp384r1"}))
+      ->capture_default_str();
+}
+
+std::vector<issuance::DomainOrWebroot> scan_domain_and_webroot_order(int argc, char** argv) {
+  std::vector<issuance::DomainOrWebroot> order;
+  auto add_domains = [&order](std::string_view list) {
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      if (!item.empty())
+        order.push_back({false, std::string(item)});
+      if (comma == std::string_view::npos)
+        break;
+      list.remove_prefix(comma + 1);
+    }
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--")
+      break;
+    bool has_next = i + 1 < argc;
+    if ((arg == "-d" || arg == "--domains" || arg == "--domain") && has_next)
+      add_domains(argv[++i]);
+    else if (arg.starts_with("--domains=") || arg.starts_with("--domain="))
+      add_domains(arg.substr(arg.find('=') + 1));
+    else if (arg.starts_with("-d") && !arg.starts_with("--"))
+      add_domains(arg.substr(2));
+    else if ((arg == "-w" || arg == "--webroot-path") && has_next)
+      order.push_back({true, argv[++i]});
+    else if (arg.starts_with("--webroot-path="))
+      order.push_back({true, std::string(arg.substr(15))});
+    else if (arg.starts_with("-w") && !arg.starts_with("--"))
+      order.push_back({true, std::string(arg.substr(2))});
+  }
+  return order;
+}
+
+void start_logging(const Options& options) {
+  if (options.quiet)
+    util::set_terminal_level(util::LogLevel::error);
+  else if (options.verbose > 0)
+    util::set_terminal_level(util::LogLevel::debug);
+  util::open_log_file(std::filesystem::path(options.logs_dir) / "certsmith.log");
+}
+
+} // namespace certsmith::cli

@@ -1,0 +1,65 @@
+#pragma once
+// Every flag certsmith understands, spelled as certbot spells it, gathered into
+// one struct by CLI11. Flags may stand before or after the subcommand.
+
+#include "issuance/webroot_map.hpp"
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certsmith::cli {
+
+inline constexpr const char* k_letsencrypt_production =
+    "https://acme-v02.api.letsencrypt.org/directory";
+inline constexpr const char* k_letsencrypt_staging =
+    "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+struct Options {
+  std::string config_dir = "/etc/letsencrypt";
+  std::string work_dir = "/var/lib/letsencrypt";
+  std::string logs_dir = "/var/log/letsencrypt";
+  std::string server;
+  bool staging = false;
+  std::string ca_bundle;
+  bool non_interactive = false;
+  bool quiet = false;
+  int verbose = 0;
+
+  std::vector<std::string> domains;
+  std::optional<std::string> cert_name;
+  std::string email;
+  bool agree_tos = false;
+  bool register_unsafely_without_email = false;
+
+  std::string authenticator;
+  bool standalone = false;
+  bool webroot = false;
+  std::vector<std::string> webroot_paths;
+  int http01_port = 80;
+  std::string http01_address;
+
+  bool force_renewal = false;
+  bool keep_until_expiring = false;
+  std::string key_type = "ecdsa";
+  int rsa_key_size = 2048;
+  std::string elliptic_curve = "secp256r1";
+
+  /// -d and -w in command-line order, for certbot's webroot pairing.
+  std::vector<issuance::DomainOrWebroot> domain_and_webroot_order;
+
+  /// The directory URL: --server, else staging or production Let's Encrypt.
+  std::string server_url() const;
+};
+
+/// Register every flag on app (flags are global, subcommands fall through).
+void add_options(CLI::App& app, Options& options);
+
+/// Record -d/-w in the order given (CLI11 keeps each option's values apart).
+std::vector<issuance::DomainOrWebroot> scan_domain_and_webroot_order(int argc, char** argv);
+
+/// Set up terminal verbosity and open logs-dir/certsmith.log.
+void start_logging(const Options& options);
+
+} // namespace certsmith::cli

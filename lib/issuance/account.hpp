@@ -1,0 +1,28 @@
+#pragma once
+// The account a run uses: the one already stored for this server (as certbot
+// stores it), or a new registration when there is none.
+
+#include "acme/client.hpp"
+#include "store/account_store.hpp"
+#include "store/tree_paths.hpp"
+
+#include <string>
+
+namespace certsmith::issuance {
+
+struct AccountRequest {
+  std::string email; // comma-separated like certbot's -m; "" for none
+  bool register_unsafely_without_email = false;
+  bool agree_tos = false;
+};
+
+/// Make client use the stored account for its server, registering (RFC 8555
+/// §7.3) and saving a new one when none exists. Throws UsageError when
+/// registration needs an email or --agree-tos that was not given.
+store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client& client,
+                                    const AccountRequest& request);
+
+/// Check an email list from the command line; returns "mailto:" contacts.
+std::vector<std::string> contacts_from_email(const std::string& email);
+
+} // namespace certsmith::issuance

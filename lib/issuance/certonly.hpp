@@ -1,0 +1,48 @@
+#pragma once
+// `certonly`: obtain a certificate for a set of names and keep it in the tree,
+// or keep the one already there while it is not due (certbot's
+// --keep-until-expiring, its non-interactive default).
+
+#include "crypto/private_key.hpp"
+#include "http/transport.hpp"
+#include "issuance/account.hpp"
+#include "store/tree_paths.hpp"
+#include "util/clock.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certsmith::issuance {
+
+struct CertonlyRequest {
+  store::TreePaths paths;
+  std::string server; // ACME directory URL
+  std::vector<std::string> domains;
+  std::optional<std::string> cert_name;
+  std::string authenticator;                      // "standalone" or "webroot"
+  std::map<std::string, std::string> webroot_map; // for webroot: domain -> document root
+  std::uint16_t http01_port = 80;
+  std::string http01_address; // "" = every address
+  AccountRequest account;
+  bool force_renewal = false;
+  crypto::KeySpec key_spec;
+};
+
+struct CertonlyResult {
+  enum class Outcome { issued, renewed, kept } outcome = Outcome::issued;
+  std::string lineage_name;
+  std::string fullchain_path;
+  std::string privkey_path;
+  std::chrono::system_clock::time_point not_after;
+  int requests = 0; // HTTP requests made to the CA
+};
+
+/// Run certonly. Throws the typed errors of util/error.hpp and acme/problem.hpp.
+CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& transport,
+                            util::Clock& clock);
+
+} // namespace certsmith::issuance
