@@ -92,7 +92,8 @@ def conf_list(value: str) -> list[str]:
 
 
 def snapshot(root: Path, exclude: tuple[Path, ...] = ()) -> dict[str, tuple]:
-    """Every path under root (not following symlinks) with type, size and mtime; `exclude` subtrees skipped."""
+    """Every path under root (not following symlinks) with type, size and mtime (files only); `exclude` subtrees
+    skipped."""
     root = Path(root)
     excluded = {Path(p).resolve() for p in exclude}
     result = {}
@@ -101,7 +102,10 @@ def snapshot(root: Path, exclude: tuple[Path, ...] = ()) -> dict[str, tuple]:
         for name in dirnames + filenames:
             path = Path(dirpath) / name
             st = path.lstat()
-            result[str(path.relative_to(root))] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns)
+            if stat.S_ISDIR(st.st_mode):  # a new entry shows up as a path of its own
+                result[str(path.relative_to(root))] = (stat.S_IFDIR, 0, 0)
+            else:
+                result[str(path.relative_to(root))] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns)
     return result
 
 
