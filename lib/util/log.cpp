@@ -42,6 +42,15 @@ void write_all(int fd, std::string_view text) {
   }
 }
 
+// certbot makes the logs dir 0700: logs name domains and accounts.
+void make_missing_dirs_private(const std::filesystem::path& dir) {
+  if (dir.empty() || std::filesystem::exists(dir))
+    return;
+  make_missing_dirs_private(dir.parent_path());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    throw StorageError(fmt::format("cannot create {}: {}", dir.string(), std::strerror(errno)));
+}
+
 } // namespace
 
 void set_terminal_level(LogLevel level) {
@@ -52,8 +61,7 @@ LogLevel terminal_level() {
 }
 
 void open_log_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
+  make_missing_dirs_private(path.parent_path());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     throw StorageError(
