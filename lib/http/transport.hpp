@@ -17,7 +17,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 struct Request {
   std::string method = "GET"; // GET, HEAD or POST
   std::string url;
-  Headers headers;            // e.g. {"Content-Type", "application/jose+json"}
+  Headers headers; // e.g. {"Content-Type", "application/jose+json"}
   std::string body;
 };
 
@@ -42,15 +42,21 @@ public:
 };
 
 struct TransportOptions {
-  std::string ca_bundle;    // PEM file of trusted CAs; "" = system store
+  std::string ca_bundle; // PEM file of trusted CAs; "" = system store
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};
   std::size_t max_body_bytes = 8 * 1024 * 1024;
-  std::string user_agent;   // "" = "certsmith/<version>"
+  std::string user_agent; // "" = "certsmith/<version> libcurl/<version>"
 };
 
-/// libcurl transport: one easy handle reused for keep-alive; proxies from the
-/// usual environment variables; never follows redirects.
+/// libcurl transport: keep-alive connections; proxies from the usual environment
+/// variables; only http and https; never follows redirects; bodies over
+/// max_body_bytes and more than 100 headers or 64 KiB of headers are refused.
+/// Safe to share between threads: each concurrent perform() borrows its own
+/// easy handle from a small pool, so sequential calls reuse one connection.
 std::unique_ptr<Transport> make_curl_transport(const TransportOptions& options);
+
+/// The CA bundle named by $REQUESTS_CA_BUNDLE (as certbot reads it), or "" when unset.
+std::string ca_bundle_from_environment();
 
 } // namespace certsmith::http
