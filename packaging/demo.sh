@@ -3,7 +3,7 @@
 # server (+ pebble-challtestsrv as its DNS) on free loopback ports, obtains a
 # two-name certificate into a scratch config dir and lists it.
 #
-#   sudo bash packaging/demo.sh
+#   bash packaging/demo.sh      (as root the first time: it installs packages)
 #
 # The scratch tree stays in ./.scratch/demo for you to look at; re-running
 # starts it afresh.

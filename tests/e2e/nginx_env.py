@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pebble_env import HarnessError, _die_with_parent, _tail
 
-NGINX_HINT = "nginx is not installed: run `sudo packaging/install-deps.sh --test`"
+NGINX_HINT = "nginx is not installed: run `bash packaging/install-deps.sh --test` as root"
 
 
 class Nginx:

@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-INSTALL_HINT = "pebble is not installed: run `sudo packaging/install-deps.sh --test`"
+INSTALL_HINT = "pebble is not installed: run `bash packaging/install-deps.sh --test` as root"
 
 _PR_SET_PDEATHSIG = 1
 
@@ -67,7 +67,7 @@ def generate_tls_cert(directory: Path) -> tuple[Path, Path]:
     key = directory / "pebble-tls.key"
     openssl = shutil.which("openssl")
     if openssl is None:
-        raise HarnessError("openssl is not installed: run `sudo packaging/install-deps.sh --test`")
+        raise HarnessError("openssl is not installed: run `bash packaging/install-deps.sh --test` as root")
     subprocess.run(
         [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
          "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
