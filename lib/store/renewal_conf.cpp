@@ -1,0 +1,177 @@
+#include "store/renewal_conf.hpp"
+
+#include "util/error.hpp"
+
+#include <charconv>
+#include <fmt/format.h>
+
+namespace certsmith::store {
+
+namespace {
+
+constexpr std::string_view k_params = "renewalparams";
+constexpr std::string_view k_webroot_map = "webroot_map";
+
+int read_int(const ConfigObj& conf, const Section& section, std::string_view key, int min,
+             int max) {
+  std::string text = section.get(key).value_or("");
+  int number = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || number < min ||
+      number > max) {
+    throw StorageError(fmt::format("{}: {} must be a number from {} to {}, not '{}'",
+                                   conf.source_name(), key, min, max, text));
+  }
+  return number;
+}
+
+bool read_bool(const ConfigObj& conf, const Section& section, std::string_view key) {
+  std::string text = section.get(key).value_or("");
+  std::string lower;
+  for (char c : text) {
+    lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  // Certbot accepts exactly true/false in any case (renewal._restore_bool).
+  if (lower == "true") {
+    return true;
+  }
+  if (lower == "false") {
+    return false;
+  }
+  throw StorageError(
+      fmt::format("{}: {} must be True or False, not '{}'", conf.source_name(), key, text));
+}
+
+void put(Section& section, std::string_view key, const std::string& value) {
+  if (value.empty()) {
+    section.erase(key);
+  } else {
+    section.set(key, value);
+  }
+}
+
+void put(Section& section, std::string_view key, const std::optional<int>& value) {
+  if (value && section.get(key) == std::to_string(*value)) {
+    return;
+  }
+  if (value) {
+    section.set(key, std::to_string(*value));
+  } else {
+    section.erase(key);
+  }
+}
+
+void put(Section& section, std::string_view key, const std::vector<std::string>& values) {
+  // A scalar holding the one item is left as the user wrote it.
+  if (section.has(key) && section.get_list(key) == values) {
+    return;
+  }
+  if (values.empty()) {
+    section.erase(key);
+  } else {
+    section.set_list(key, values);
+  }
+}
+
+} // namespace
+
+RenewalParams read_renewal_params(const ConfigObj& conf) {
+  RenewalParams params;
+  params.renew_before_expiry = conf.root().get("renew_before_expiry");
+  params.key_type = "rsa";
+  const Section* section = conf.root().section(k_params);
+  if (section == nullptr) {
+    return params;
+  }
+  auto text = [&](std::string_view key) { return section->get(key).value_or(""); };
+  params.account = text("account");
+  params.authenticator = text("authenticator");
+  params.installer = text("installer");
+  params.server = text("server");
+  if (section->has("key_type")) {
+    params.key_type = text("key_type");
+  }
+  params.elliptic_curve = text("elliptic_curve");
+  if (section->has("rsa_key_size")) {
+    params.rsa_key_size = read_int(conf, *section, "rsa_key_size", 1, 65536);
+  }
+  params.webroot_path = section->get_list("webroot_path");
+  if (const Section* map = section->section(k_webroot_map)) {
+    for (const auto& domain : map->keys()) {
+      params.webroot_map[domain] = map->get(domain).value_or("");
+    }
+  }
+  if (section->has("http01_port")) {
+    params.http01_port = read_int(conf, *section, "http01_port", 0, 65535);
+  }
+  params.http01_address = text("http01_address");
+  params.pre_hook = text("pre_hook");
+  params.post_hook = text("post_hook");
+  params.renew_hook = text("renew_hook");
+  params.manual_auth_hook = text("manual_auth_hook");
+  params.manual_cleanup_hook = text("manual_cleanup_hook");
+  params.preferred_chain = text("preferred_chain");
+  params.pref_challs = section->get_list("pref_challs");
+  if (section->has("reuse_key")) {
+    params.reuse_key = read_bool(conf, *section, "reuse_key");
+  }
+  return params;
+}
+
+void write_renewal_params(ConfigObj& conf, const RenewalParams& params) {
+  Section& root = conf.root();
+  if (params.renew_before_expiry) {
+    root.set("renew_before_expiry", *params.renew_before_expiry);
+  } else {
+    root.erase("renew_before_expiry");
+    if (conf.initial_comment().empty()) {
+      conf.set_initial_comment({"# renew_before_expiry = 30 days"});
+    }
+  }
+  bool created = root.section(k_params) == nullptr;
+  Section& section = root.ensure_section(k_params);
+  if (created) {
+    root.set_comment(k_params, {"", "# Options used in the renewal process"});
+  }
+  put(section, "account", params.account);
+  put(section, "authenticator", params.authenticator);
+  put(section, "installer", params.installer);
+  put(section, "webroot_path", params.webroot_path);
+  put(section, "server", params.server);
+  put(section, "key_type", params.key_type);
+  put(section, "elliptic_curve", params.elliptic_curve);
+  put(section, "rsa_key_size", params.rsa_key_size);
+  put(section, "http01_port", params.http01_port);
+  put(section, "http01_address", params.http01_address);
+  put(section, "pre_hook", params.pre_hook);
+  put(section, "post_hook", params.post_hook);
+  put(section, "renew_hook", params.renew_hook);
+  put(section, "manual_auth_hook", params.manual_auth_hook);
+  put(section, "manual_cleanup_hook", params.manual_cleanup_hook);
+  put(section, "preferred_chain", params.preferred_chain);
+  put(section, "pref_challs", params.pref_challs);
+  if (params.reuse_key) {
+    bool same =
+        section.has("reuse_key") && read_bool(conf, section, "reuse_key") == *params.reuse_key;
+    if (!same) {
+      section.set("reuse_key", *params.reuse_key ? "True" : "False");
+    }
+  } else {
+    section.erase("reuse_key");
+  }
+  if (params.webroot_map.empty()) {
+    section.erase(k_webroot_map);
+  } else {
+    Section& map = section.ensure_section(k_webroot_map);
+    for (const auto& domain : map.keys()) {
+      if (!params.webroot_map.contains(domain)) {
+        map.erase(domain);
+      }
+    }
+    for (const auto& [domain, path] : params.webroot_map) {
+      map.set(domain, path);
+    }
+  }
+}
+
+} // namespace certsmith::store

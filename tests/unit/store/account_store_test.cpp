@@ -1,0 +1,246 @@
+#include "crypto/private_key.hpp"
+#include "store/account_store.hpp"
+#include "store_fixtures.hpp"
+#include "util/error.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+using certsmith::StorageError;
+using certsmith::UsageError;
+using certsmith::crypto::PrivateKey;
+using namespace certsmith::store;
+using certsmith::store::test::mode_of;
+using certsmith::store::test::slurp;
+using certsmith::store::test::spit;
+using certsmith::store::test::TempTree;
+
+namespace {
+
+const std::string k_letsencrypt = "https://acme-v02.api.letsencrypt.org/directory";
+const std::string k_pebble = "https://127.0.0.1:14000/dir";
+
+// Keys whose ids were computed by certbot 2.1 itself (account.Account(...).id).
+const std::string k_ec_key = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZif0eYnoyKPQaVjC
+U+Old+ODoRhMc8xJV1MisjfVFsChRANCAARulhath8/D1TtaHLL+TOI76ZaP9hld
+fNIgucByVs+wY3oLBxx487TUFzNLRJUmtDwZ2UMwQNj1O1yxh5iflKW+
+-----END PRIVATE KEY-----
+)";
+const std::string k_ec_id = "6f1d25935e7421d8a9a1b800427025f5";
+const std::string k_ec_certbot_jwk =
+    R"({"d": "Zif0eYnoyKPQaVjCU-Old-ODoRhMc8xJV1MisjfVFsA", "x": "bpYWrYfPw9U7Whyy_kziO-mWj_YZXXzSILnAclbPsGM", "y": "egsHHHjztNQXM0tElSa0PBnZQzBA2PU7XLGHmJ-Upb4", "crv": "P-256", "kty": "EC"})";
+
+const std::string k_rsa_key = R"(-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCkWtsHi5UHq/y5
+AeYjmrgL0ne9qamTs6pcSeNdEfSZj4oS6qG9/pHS7Z27v2DAG9CCQZN93LnexzaD
+h/RGXdiQQt3lA4n9r4pchhUVkmK8eZGoBk0e5IKzOte3KHmUE9Ok/3sXsS29/LXx
+akXYJKLBC1djdvMWl5NYEYB+a5zaXblatIbQSnrp02VkIM7WLy/eFcPJ6BHPqW1E
+BjqiNCmVT30MXXI/NpVaFVPDFIbSMk0T7vpwsDrjEKsXCfISq8CxvJWh7T+duR37
+6sw5t4Tcm7VPJYANj00s4dDy0XHf6vGdk2Xy2/JbVAClAV4mDX8GPXJN4HjEUYAx
+8CH8oy7lAgMBAAECggEAROdQR0gGCUrZ72gz5z5gpZgtmiaskN80b2+MsgKqlMyA
+OvECMSiuUwtKYyFXOwMONeWvI4erpxHGsXsIdo22krht1arXqbLz41lVMo+F9HVV
+EufdYjOz9dcYA9IksmdjhhuTq/mcbzeowZbnxDeLwjnyf6EpRZHzdGsV/yo3frY6
+GD9cp5TqXjZdpN3XUZT48sAyLxZlDxvoHT8F/LfBrGY5Zwm7cZRONNhSzzepiWRt
+pj27AFC8iAsbIPMrpOSRoaFNX7PkrYqOr/NGrfsag0ZxZ1qqqWAf4NkJf6fC0TWr
+VYp2Ts7Dg3/eCWnpLsLBKmCgxJARQsCYvvCL/VeMWwKBgQDnU0AKy8YF4YAk8E3q
+Z0djGQ1+3jnyz5BGaWCCnB8RzbX351Im0Zj00Onuup+7bSfAChWP0wy8Xq/WgquI
+67lj19Onf+AtHqAniYTh7oMM60xmqcnS64wKYh39bMkOHrvYdFJUlDRp+84cZHdH
+bCgm1vsYzZifs5OFujodzq6NswKBgQC14tyCZoy43wrVa+BOwTQKBldZ58jl3bjY
+Wogr1QAx6w2mNa3XZCIJ3haDUG2+WF1/pdZnmeZw66CtHE6HQ+5f58xOoOelOQO5
+6WVAoYhZMRLjDPK+YjT3gf4Dyl+YltPGAZGST4SFBWWhOr/Hg0OROXWAMJX8NlgB
+E/X/4Dv1BwKBgQCtHCvM6HmkZQCUpBBq3icaDeF/k6YiAxqg1rMWiublV+BZSI69
+5hRlAQJPWPG4PROGLwW7v+DEBsfn65mauWzfPuBxdMy6dzS64brDqM4BmQRvv5f9
+c7A1BQAUaph7LJy+ey4xhUdEGOBBdx2cIWBa0H7QLOuOd8BqTta2/7i46QKBgQCh
+Q0TzMO0vtEGsu/qimNYE1V55TfJnK9CJsqrtAessVxVA+nLpd9ReH1SilJrYmww6
+8tRIAsG3+JH7Kg/OCkK9MY2JYUxAx24wVWj6hr2XJtVyDbbjabtAfzayManUZlXZ
+RubEbFA4iHJ1ItuKjy1HA0TUpT814RDh08rWVP+T3QKBgG8oUSK1iF8rjJhLBPHx
+vPg3+T4e00oSehIMP4oOE0WIGI+zHO6i1zUks2/sbbgBzn6mjcdHe69H//tu0Jq3
+KuHnoe8v7mTx4mrSoDZLjIZSfT7iqMAUKShcqgL+yMnMxznJ1qy8tlb1ormL4o8p
+mRASwDnLmbh/QH8hIil0LgvY
+-----END PRIVATE KEY-----
+)";
+const std::string k_rsa_id = "caec58d5922156d0cda3be33f47307db";
+
+StoredAccount make_account(const std::string& server, const std::string& pem = k_ec_key) {
+  return StoredAccount{"",
+                       server,
+                       "https://acme.example/acct/17",
+                       PrivateKey::from_pem(pem),
+                       {{"contact", {"mailto:admin@example.com"}}, {"status", "valid"}},
+                       "2026-11-23T11:00:00Z",
+                       "host.example"};
+}
+
+std::string error_of(auto&& action) {
+  try {
+    action();
+  } catch (const StorageError& error) {
+    return error.what();
+  }
+  return "(no StorageError)";
+}
+
+} // namespace
+
+TEST_CASE("accounts: the id is certbot's", "[store][accounts]") {
+  CHECK(account_id_for_key(PrivateKey::from_pem(k_ec_key)) == k_ec_id);
+  CHECK(account_id_for_key(PrivateKey::from_pem(k_rsa_key)) == k_rsa_id);
+}
+
+TEST_CASE("accounts: directory layout follows certbot's server path", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto accounts = paths.accounts_dir();
+  CHECK(account_dir(paths, k_letsencrypt, k_ec_id) ==
+        accounts / "acme-v02.api.letsencrypt.org" / "directory" / k_ec_id);
+  CHECK(account_dir(paths, k_pebble, k_ec_id) == accounts / "127.0.0.1:14000" / "dir" / k_ec_id);
+  CHECK(server_accounts_dir(paths, "https://ca.example") == accounts / "ca.example");
+  CHECK(server_accounts_dir(paths, "https://ca.example/acme/v2/?x=1#f") ==
+        accounts / "ca.example" / "acme" / "v2");
+  CHECK(server_accounts_dir(paths, "https://[::1]:14000/dir") == accounts / "[::1]:14000" / "dir");
+}
+
+TEST_CASE("accounts: hostile server URLs and ids cannot leave accounts/", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  for (const std::string& url : std::vector<std::string>{
+           "https://ca.example/../../../etc", "https://ca.example/a/./b", "https://../x",
+           "https://./x", "https://.hidden/x", "https://user:pw@ca.example/dir",
+           "ftp://ca.example/x", "ca.example/dir", "https://ca.example/a\\b",
+           "https://ca.example/a b", "https://ca.example/\n", "https:///dir",
+           "https://ca.example:/dir", "https://ca.example:99999999/dir", "https://[::1/dir",
+           "https://ca.example/%00/\x01", "file:///etc/passwd"}) {
+    CAPTURE(url);
+    CHECK_THROWS_AS(server_accounts_dir(paths, url), UsageError);
+  }
+  for (const std::string& id : std::vector<std::string>{
+           "../../evil", "", "6F1D25935E7421D8A9A1B800427025F5", "6f1d25935e7421d8a9a1b800427025f",
+           "6f1d25935e7421d8a9a1b800427025f5/.."}) {
+    CAPTURE(id);
+    CHECK_THROWS_AS(account_dir(paths, k_letsencrypt, id), UsageError);
+    CHECK_THROWS_AS(load_account(paths, k_letsencrypt, id), UsageError);
+  }
+}
+
+TEST_CASE("accounts: save then load round-trips, with certbot's files and modes",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  for (const auto& server : {k_letsencrypt, k_pebble}) {
+    CAPTURE(server);
+    auto account = make_account(server);
+    CHECK(save_account(paths, account) == k_ec_id);
+    auto dir = account_dir(paths, server, k_ec_id);
+    CHECK(mode_of(dir) == 0700);
+    CHECK(mode_of(paths.accounts_dir()) == 0700);
+    CHECK(mode_of(dir / "private_key.json") == 0400);
+    auto regr = nlohmann::json::parse(slurp(dir / "regr.json"));
+    CHECK(regr == nlohmann::json{{"body", account.regr_body}, {"uri", account.uri}});
+    auto meta = nlohmann::json::parse(slurp(dir / "meta.json"));
+    CHECK(meta["creation_dt"] == "2026-11-23T11:00:00Z");
+    CHECK(meta["creation_host"] == "host.example");
+    auto jwk = nlohmann::json::parse(slurp(dir / "private_key.json"));
+    CHECK(jwk["kty"] == "EC");
+    CHECK(jwk.contains("d"));
+
+    auto loaded = load_account(paths, server, k_ec_id);
+    REQUIRE(loaded);
+    CHECK(loaded->id == k_ec_id);
+    CHECK(loaded->server == server);
+    CHECK(loaded->uri == account.uri);
+    CHECK(loaded->regr_body == account.regr_body);
+    CHECK(loaded->creation_dt == account.creation_dt);
+    CHECK(loaded->key.public_key_der() == account.key.public_key_der());
+
+    auto all = load_accounts(paths, server);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].id == k_ec_id);
+  }
+  // Saving again (e.g. after a contact update) replaces the files in place.
+  auto updated = make_account(k_pebble);
+  updated.regr_body = nlohmann::json::object();
+  save_account(paths, updated);
+  CHECK(load_account(paths, k_pebble, k_ec_id)->regr_body == nlohmann::json::object());
+  CHECK(mode_of(account_dir(paths, k_pebble, k_ec_id) / "private_key.json") == 0400);
+  // Nothing left behind by the atomic writes.
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(paths.accounts_dir())) {
+    CHECK(entry.path().filename().string().front() != '.');
+  }
+}
+
+TEST_CASE("accounts: defaults on save, and a mismatched id is refused", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto account = make_account(k_pebble, k_rsa_key);
+  account.creation_dt.clear();
+  account.creation_host.clear();
+  CHECK(save_account(paths, account) == k_rsa_id);
+  auto loaded = load_account(paths, k_pebble, k_rsa_id);
+  REQUIRE(loaded);
+  CHECK(loaded->creation_dt.size() == 20);
+  CHECK(loaded->creation_dt.back() == 'Z');
+  CHECK_FALSE(loaded->creation_host.empty());
+
+  account.id = k_ec_id;
+  CHECK_THROWS_AS(save_account(paths, account), StorageError);
+}
+
+TEST_CASE("accounts: an account certbot wrote loads", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto dir = paths.accounts_dir() / "acme-v02.api.letsencrypt.org" / "directory" / k_ec_id;
+  std::filesystem::create_directories(dir);
+  spit(dir / "private_key.json", k_ec_certbot_jwk);
+  spit(dir / "regr.json",
+       R"({"body": {}, "uri": "https://acme-v02.api.letsencrypt.org/acme/acct/1"})");
+  spit(dir / "meta.json", R"({"creation_dt": "2021-03-01T10:00:00Z", "creation_host": "old"})");
+  // Not accounts: ignored when listing.
+  spit(dir.parent_path() / "README", "x");
+  std::filesystem::create_directories(dir.parent_path() / "not-an-id");
+  auto all = load_accounts(paths, k_letsencrypt);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].uri == "https://acme-v02.api.letsencrypt.org/acme/acct/1");
+  CHECK(all[0].creation_dt == "2021-03-01T10:00:00Z");
+  CHECK(all[0].creation_host == "old");
+  CHECK(all[0].key.public_key_der() == PrivateKey::from_pem(k_ec_key).public_key_der());
+  CHECK(load_accounts(paths, k_pebble).empty());
+  CHECK_FALSE(load_account(paths, k_pebble, k_ec_id));
+}
+
+TEST_CASE("accounts: corrupt files give a StorageError naming the file", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  save_account(paths, make_account(k_letsencrypt));
+  auto dir = account_dir(paths, k_letsencrypt, k_ec_id);
+  auto key_file = dir / "private_key.json";
+  std::filesystem::permissions(key_file, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  auto load = [&] { load_account(paths, k_letsencrypt, k_ec_id); };
+
+  spit(key_file, "{not json");
+  CHECK(error_of(load) == key_file.string() + ": not valid JSON");
+  CHECK_THROWS_AS(load_accounts(paths, k_letsencrypt), StorageError);
+
+  spit(key_file, R"({"kty": "EC", "crv": "P-256", "x": "AAAA"})");
+  CHECK_THAT(error_of(load), Catch::StartsWith(key_file.string() + ": not a usable private key"));
+
+  spit(key_file, R"(["an", "array"])");
+  CHECK_THAT(error_of(load), Catch::StartsWith(key_file.string() + ": not a usable private key"));
+
+  // A valid key that is not this account's.
+  save_account(paths, make_account(k_pebble, k_rsa_key));
+  auto other = slurp(account_dir(paths, k_pebble, k_rsa_id) / "private_key.json");
+  spit(key_file, other);
+  CHECK(error_of(load) == key_file.string() + ": the key does not belong to account " + k_ec_id);
+
+  spit(key_file, k_ec_certbot_jwk);
+  spit(dir / "regr.json", R"({"body": [], "uri": 5})");
+  CHECK(error_of(load) == (dir / "regr.json").string() + ": not a registration resource");
+  std::filesystem::remove(dir / "regr.json");
+  CHECK(error_of(load) == (dir / "regr.json").string() + ": no such file");
+  spit(dir / "regr.json", R"({"body": {}, "uri": "https://x/acct/1"})");
+  spit(dir / "meta.json", std::string(70 * 1024, ' '));
+  CHECK(error_of(load) == (dir / "meta.json").string() + ": larger than 65536 bytes");
+}
