@@ -18,8 +18,8 @@ struct CertificateFacts {
   std::chrono::system_clock::time_point not_after;
   std::string serial_hex;    // lower-case, no leading zeros, as certbot prints it
   std::string authority_key_id; // raw bytes of AKI keyIdentifier, "" when absent
-  std::string serial_der;    // raw big-endian serial bytes (for ARI cert IDs)
-  std::string key_type;      // "ECDSA" or "RSA"
+  std::string serial_der;    // DER content octets of the serial, 0x00 kept (RFC 9773 §4.1)
+  std::string key_type;      // "ECDSA" or "RSA"; "" for any other key type
 };
 
 /// Facts of the first certificate in pem. Throws CryptoError when pem holds none

@@ -27,6 +27,9 @@ public:
   /// Parse a PEM private key (PKCS#8, or traditional "EC/RSA PRIVATE KEY").
   /// Throws CryptoError with a one-line reason on anything else.
   static PrivateKey from_pem(std::string_view pem);
+  /// Take ownership of an OpenSSL key (crypto/ internals). Frees it and throws
+  /// CryptoError unless it is ECDSA P-256/P-384 or RSA of at least 2048 bits.
+  static PrivateKey adopt(evp_pkey_st* key);
 
   /// PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), as certbot writes privkey.pem.
   std::string to_pem() const;
