@@ -91,7 +91,10 @@ Lineage Lineage::load(const TreePaths& paths, const std::string& name) {
   // A crash between building live/.NAME.new and removing it leaves it behind;
   // live/NAME itself is complete in either case.
   std::error_code ignored;
-  std::filesystem::remove_all(pending_live_dir(lineage.live_dir()), ignored);
+  auto live_dir = lineage.live_dir();
+  if (live_dir.is_absolute() && live_dir.has_filename()) {
+    std::filesystem::remove_all(pending_live_dir(live_dir), ignored);
+  }
 
   for (const auto& link : lineage.m_links) {
     struct stat st {};

@@ -254,6 +254,10 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
 int save_successor(Lineage& lineage, const CertificateFiles& files, const RenewalParams& params) {
   require_complete(files);
   auto live = absolute_path(lineage.live_dir());
+  if (!live.has_filename()) {
+    throw StorageError(
+        fmt::format("{}: not a usable live directory for {}", live.string(), lineage.name()));
+  }
   std::array<std::string, 4> link_names;
   for (std::size_t kind = 0; kind < k_lineage_kinds.size(); ++kind) {
     auto link = absolute_path(lineage.m_links[kind]);

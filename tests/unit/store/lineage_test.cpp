@@ -338,3 +338,23 @@ TEST_CASE("lineage: list_names is sorted and skips bad names", "[store][lineage]
   }
   CHECK(Lineage::list_names(paths) == std::vector<std::string>{"a.example", "b.example"});
 }
+
+TEST_CASE("lineage: a conf pointing outside a live directory is not switched", "[store][lineage]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto lineage =
+      create_lineage(paths, "example.com", make_certificate_files("example.com"), webroot_params());
+  auto conf_path = paths.renewal_conf("example.com");
+  auto conf = ConfigObj::parse(slurp(conf_path), "x");
+  // Links scattered over two directories cannot be switched in one step.
+  fs::create_directories(tree.root() / "elsewhere");
+  fs::create_symlink(lineage.live_dir() / fs::read_symlink(lineage.chain_path()),
+                     tree.root() / "elsewhere" / "chain-abs.pem");
+  conf.root().set("chain", (tree.root() / "elsewhere" / "chain-abs.pem").string());
+  spit(conf_path, conf.to_string());
+  auto scattered = Lineage::load(paths, "example.com");
+  CHECK_THROWS_WITH(
+      save_successor(scattered, make_certificate_files("example.com"), webroot_params()),
+      Catch::EndsWith("the live files of example.com are not in one directory"));
+  CHECK(scattered.max_archive_version() == 1);
+}
