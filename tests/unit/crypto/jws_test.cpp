@@ -1,7 +1,7 @@
 #include "crypto/base64url.hpp"
 #include "crypto/jwk.hpp"
 #include "crypto/jws.hpp"
-#include "openssl_fixtures.hpp"
+#include "support/openssl_fixtures.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 #include "crypto/private_key.hpp"
-#include "openssl_fixtures.hpp"
+#include "support/openssl_fixtures.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include "issuance/webroot_map.hpp"
 #include "util/error.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace certsmith;
 using issuance::DomainOrWebroot;
@@ -25,8 +25,7 @@ TEST_CASE("domains before any -w use the last webroot, as certbot does") {
 
 TEST_CASE("webroot without a path or with a hostile domain is refused") {
   CHECK_THROWS_AS(issuance::build_webroot_map({{false, "a.example.com"}}), UsageError);
-  CHECK_THROWS_AS(issuance::build_webroot_map({{true, "/srv"}, {false, "../../etc"}}),
-                  UsageError);
+  CHECK_THROWS_AS(issuance::build_webroot_map({{true, "/srv"}, {false, "../../etc"}}), UsageError);
   CHECK_THROWS_AS(issuance::build_webroot_map({{true, ""}}), UsageError);
 }
 

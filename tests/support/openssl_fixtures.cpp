@@ -1,4 +1,4 @@
-#include "openssl_fixtures.hpp"
+#include "support/openssl_fixtures.hpp"
 
 #include "crypto/base64url.hpp"
 
