@@ -108,9 +108,11 @@ fi
 echo
 echo "=== summary ==="
 printf '  %s\n' "${results[@]}"
-echo "tests: $tests_passed passed, $tests_failed failed"
 if [[ $failed -ne 0 ]]; then
   echo "tests/run.sh: FAILED"
-  exit 1
+else
+  echo "tests/run.sh: all passed"
 fi
-echo "tests/run.sh: all passed"
+# Last line: the totals over every ctest and pytest run above.
+echo "tests: $tests_passed passed, $tests_failed failed"
+exit "$failed"
