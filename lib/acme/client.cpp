@@ -152,7 +152,7 @@ std::chrono::milliseconds Client::next_poll_delay(const http::Response& response
 Authorization Client::poll_authorization(const std::string& url) {
   const auto deadline = m_clock.now() + m_options.poll_deadline;
   auto backoff = m_options.first_poll_delay;
-  m_clock.sleep_for(backoff);
+  m_clock.sleep_for(next_poll_delay({}, backoff));
   for (;;) {
     http::Response response = post(url, std::nullopt);
     Authorization authorization = parse_authorization(
@@ -177,6 +177,7 @@ Order Client::finalize_order(const Order& order, const std::string& csr_der) {
 Order Client::poll_order(const std::string& url) {
   const auto deadline = m_clock.now() + m_options.poll_deadline;
   auto backoff = m_options.first_poll_delay;
+  m_clock.sleep_for(next_poll_delay({}, backoff));
   for (;;) {
     http::Response response = post(url, std::nullopt);
     Order order = parse_order(parse_json_body(response.body, "the order"), url, m_directory_url);

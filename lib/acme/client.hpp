@@ -22,7 +22,8 @@ struct ClientOptions {
   std::chrono::seconds bad_nonce_deadline{60};
   int max_bad_nonce_retries = 500;
   std::chrono::seconds poll_deadline{120};
-  std::chrono::milliseconds first_poll_delay{20};
+  // Pebble and busy CAs alike: look again soon, then back off (x2 up to the max).
+  std::chrono::milliseconds first_poll_delay{10};
   std::chrono::milliseconds max_poll_interval{2000};
 };
 
@@ -68,7 +69,8 @@ public:
   Authorization poll_authorization(const std::string& url);
   /// RFC 8555 §7.4: send the CSR (DER); returns the order as answered.
   Order finalize_order(const Order& order, const std::string& csr_der);
-  /// Poll the order until it is "valid" or "invalid"; honours Retry-After.
+  /// Poll the order (just finalized, so first wait a moment) until it is
+  /// "valid" or "invalid"; honours Retry-After.
   Order poll_order(const std::string& url);
   /// RFC 8555 §7.4.2: download the chain (application/pem-certificate-chain).
   CertificateChain download_certificate(const std::string& url);

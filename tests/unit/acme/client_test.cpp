@@ -143,9 +143,9 @@ TEST_CASE_METHOD(Fixture, "polling honours Retry-After and stops when decided") 
   auto result = client.poll_authorization("https://ca.test/authz/1");
   CHECK(result.status == "valid");
   REQUIRE(clock.sleeps().size() == 3);
-  CHECK(clock.sleeps()[0] == std::chrono::milliseconds(20)); // first look, quickly
+  CHECK(clock.sleeps()[0] == std::chrono::milliseconds(10)); // first look, quickly
   CHECK(clock.sleeps()[1] == std::chrono::seconds(3));       // the CA asked for 3 s
-  CHECK(clock.sleeps()[2] == std::chrono::milliseconds(20)); // then our own backoff
+  CHECK(clock.sleeps()[2] == std::chrono::milliseconds(20)); // then our own backoff, doubled
 }
 
 TEST_CASE_METHOD(Fixture, "polling gives up at its deadline") {
