@@ -30,10 +30,17 @@ def serial_hex(cert: Path) -> str:
     return out.split("=", 1)[1].lower().lstrip("0") or "0"
 
 
-def not_after(cert: Path) -> dt.datetime:
-    out = openssl("x509", "-in", str(cert), "-noout", "-enddate").strip()
-    value = out.split("=", 1)[1]
+def _x509_date(cert: Path, flag: str) -> dt.datetime:
+    value = openssl("x509", "-in", str(cert), "-noout", flag).strip().split("=", 1)[1]
     return dt.datetime.strptime(value, "%b %d %H:%M:%S %Y %Z").replace(tzinfo=dt.timezone.utc)
+
+
+def not_after(cert: Path) -> dt.datetime:
+    return _x509_date(cert, "-enddate")
+
+
+def not_before(cert: Path) -> dt.datetime:
+    return _x509_date(cert, "-startdate")
 
 
 def public_key_of_cert(cert: Path) -> str:

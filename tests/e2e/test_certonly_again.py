@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import time
 
 from conftest import describe
-from inspect_tree import (LIVE_FILES, parse_renewal_conf, public_key_of_cert, public_key_of_key, sans, serial_hex,
-                          snapshot, verify_chain)
+from inspect_tree import (LIVE_FILES, not_after, not_before, parse_renewal_conf, public_key_of_cert,
+                          public_key_of_key, sans, serial_hex, snapshot, verify_chain)
 
 NAMES = ("again.example.com", "www.again.example.com")
 
@@ -82,3 +84,22 @@ def test_cert_name_chooses_the_lineage_name(run_certsmith):
     assert sans(run_certsmith.config_dir / "live" / "my-site" / "cert.pem") == {"named.example.com"}
     assert (run_certsmith.config_dir / "renewal" / "my-site.conf").is_file()
     assert not (run_certsmith.config_dir / "live" / "named.example.com").exists()
+
+
+def test_certonly_renews_a_certificate_that_is_due(make_runner, pebble_factory):
+    """A short-lived certificate past half its lifetime (the rule for certificates under 10 days) is due:
+    certonly without --force-renewal renews it."""
+    run = make_runner(pebble_factory(validity_seconds=6))
+    first = run.certonly("due.example.com")
+    assert first.returncode == 0, describe(first)
+    cert = run.config_dir / "live" / "due.example.com" / "cert.pem"
+    start, end = not_before(cert), not_after(cert)
+    due_at = end - (end - start) / 2
+    wait = (due_at - dt.datetime.now(dt.timezone.utc)).total_seconds() + 1.0
+    assert wait < 30, f"unexpected validity {start} .. {end}"
+    if wait > 0:
+        time.sleep(wait)
+    second = run.certonly("due.example.com")
+    assert second.returncode == 0, describe(second)
+    assert "Successfully received certificate." in second.stdout.splitlines(), describe(second)
+    assert os.readlink(cert) == "../../archive/due.example.com/cert2.pem"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 from conftest import describe
 from inspect_tree import not_after, serial_hex
@@ -66,3 +67,18 @@ def test_certificates_lists_short_lived_certificate_as_valid(make_runner, pebble
     assert listing.returncode == 0, describe(listing)
     block = _blocks(listing.stdout)["short.example.com"]
     assert "VALID" in block["Expiry Date"] and "INVALID" not in block["Expiry Date"], block
+
+
+def test_certificates_flags_expired_certificate(make_runner, pebble_factory):
+    """certbot's wording: an expired certificate is listed with (INVALID: EXPIRED)."""
+    run = make_runner(pebble_factory(validity_seconds=2))
+    result = run.certonly("expired.example.com")
+    assert result.returncode == 0, describe(result)
+    expiry = not_after(run.config_dir / "live" / "expired.example.com" / "cert.pem")
+    wait = (expiry - dt.datetime.now(dt.timezone.utc)).total_seconds() + 1.5
+    if wait > 0:
+        time.sleep(min(wait, 10))
+    listing = run("certificates")
+    assert listing.returncode == 0, describe(listing)
+    block = _blocks(listing.stdout)["expired.example.com"]
+    assert block["Expiry Date"].endswith("(INVALID: EXPIRED)"), describe(listing)
