@@ -1,21 +1,15 @@
 #include "issuance/certonly.hpp"
 
 #include "acme/identifier.hpp"
-#include "challenge/http01_standalone.hpp"
-#include "challenge/http01_webroot.hpp"
 #include "crypto/certificate.hpp"
-#include "crypto/csr.hpp"
-#include "crypto/jwk.hpp"
-#include "issuance/obtain.hpp"
+#include "issuance/issue_lineage.hpp"
 #include "renew/due.hpp"
 #include "store/lineage.hpp"
 #include "store/lineage_name.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
-#include <memory>
 #include <set>
 
 namespace certsmith::issuance {
@@ -56,39 +50,19 @@ std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
   return std::nullopt;
 }
 
-std::unique_ptr<challenge::Solver> make_solver(const CertonlyRequest& request,
-                                               const std::set<std::string>& names) {
-  if (request.authenticator == "standalone") {
-    auto responder =
-        std::make_shared<challenge::Http01Responder>(request.http01_address, request.http01_port);
-    return std::make_unique<challenge::Http01StandaloneSolver>(responder);
-  }
-  if (request.authenticator == "webroot") {
-    std::map<std::string, std::filesystem::path> webroots;
-    for (const auto& name : names) {
-      auto it = request.webroot_map.find(name);
-      if (it == request.webroot_map.end())
-        throw UsageError(fmt::format("no webroot for {}: give -w /path before its -d", name));
-      webroots.emplace(name, it->second);
-    }
-    return std::make_unique<challenge::Http01WebrootSolver>(std::move(webroots));
-  }
-  throw UsageError(fmt::format("unknown authenticator '{}': use --standalone or --webroot",
-                               request.authenticator));
-}
-
-store::RenewalParams renewal_params(const CertonlyRequest& request, const std::string& account_id,
+// What the renewal conf will record: the lineage's earlier settings (so keys
+// certbot set survive) overridden by this command line.
+store::RenewalParams renewal_params(const CertonlyRequest& request,
                                     const std::optional<store::RenewalParams>& previous) {
-  // Start from what the lineage recorded, so keys set by certbot survive.
   store::RenewalParams params = previous.value_or(store::RenewalParams{});
-  params.account = account_id;
   params.authenticator = request.authenticator;
   params.server = request.server;
-  params.key_type = request.key_spec.algorithm == crypto::KeyAlgorithm::rsa ? "rsa" : "ecdsa";
   if (request.key_spec.algorithm == crypto::KeyAlgorithm::rsa) {
+    params.key_type = "rsa";
     params.rsa_key_size = request.key_spec.rsa_bits;
     params.elliptic_curve.clear();
   } else {
+    params.key_type = "ecdsa";
     params.elliptic_curve = request.key_spec.curve;
   }
   params.webroot_map.clear();
@@ -107,6 +81,12 @@ store::RenewalParams renewal_params(const CertonlyRequest& request, const std::s
       params.http01_port = request.http01_port;
     params.http01_address = request.http01_address;
   }
+  if (!request.deploy_hook.empty())
+    params.renew_hook = request.deploy_hook;
+  if (!request.pre_hook.empty())
+    params.pre_hook = request.pre_hook;
+  if (!request.post_hook.empty())
+    params.post_hook = request.post_hook;
   return params;
 }
 
@@ -139,40 +119,26 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     }
   }
 
-  std::unique_ptr<challenge::Solver> solver = make_solver(request, names);
-  acme::Client client(transport, clock, request.server);
-  store::StoredAccount account = ensure_account(request.paths, client, request.account);
+  RunContext context(request.paths, transport, clock, request.account);
+  IssueRequest issue;
+  issue.identifiers = identifiers;
+  issue.params = renewal_params(request, lineage ? std::optional(lineage->params())
+                                                 : std::optional<store::RenewalParams>());
+  issue.existing = lineage ? &*lineage : nullptr;
+  if (!lineage)
+    issue.new_name = request.cert_name
+                         ? *request.cert_name
+                         : store::choose_lineage_name(request.paths, identifiers.front().value);
+  IssuedLineage issued = issue_lineage(context, issue);
 
-  crypto::PrivateKey key = crypto::PrivateKey::generate(request.key_spec);
-  crypto::CsrOptions csr;
-  for (const auto& identifier : identifiers)
-    (identifier.type == "ip" ? csr.ip_addresses : csr.dns_names).push_back(identifier.value);
-  IssuedCertificate issued =
-      obtain_certificate(client, crypto::jwk_thumbprint(account.key), identifiers,
-                         crypto::make_csr_der(key, csr), {solver.get()});
-
-  std::string key_pem = key.to_pem();
-  if (!crypto::certificate_matches_key(issued.cert_pem, key_pem))
-    throw acme::ProtocolError("the certificate from the CA is not for the key we sent");
-  auto facts = crypto::read_certificate(issued.cert_pem);
-  store::CertificateFiles files{issued.cert_pem, issued.chain_pem, issued.fullchain_pem, key_pem};
-
-  if (lineage) {
-    store::save_successor(*lineage, files, renewal_params(request, account.id, lineage->params()));
-    result.outcome = CertonlyResult::Outcome::renewed;
-  } else {
-    std::string name = request.cert_name
-                           ? *request.cert_name
-                           : store::choose_lineage_name(request.paths, identifiers.front().value);
-    lineage = store::create_lineage(request.paths, name, files,
-                                    renewal_params(request, account.id, std::nullopt));
-  }
-  result.lineage_name = lineage->name();
-  result.fullchain_path = lineage->fullchain_path().string();
-  result.privkey_path = lineage->privkey_path().string();
-  result.not_after = facts.not_after;
-  result.requests = client.request_count();
-  util::log_debug("{} requests to the CA", result.requests);
+  result.outcome = lineage ? CertonlyResult::Outcome::renewed : CertonlyResult::Outcome::issued;
+  result.lineage_name = issued.name;
+  result.live_dir = issued.live_dir;
+  result.fullchain_path = issued.fullchain_path;
+  result.privkey_path = issued.privkey_path;
+  result.not_after = issued.not_after;
+  result.requests = issued.requests;
+  result.domains.assign(names.begin(), names.end());
   return result;
 }
 

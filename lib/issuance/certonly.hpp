@@ -30,11 +30,15 @@ struct CertonlyRequest {
   AccountRequest account;
   bool force_renewal = false;
   crypto::KeySpec key_spec;
+  // Hooks saved in the renewal conf (certbot saves the deploy hook as renew_hook).
+  std::string pre_hook, post_hook, deploy_hook;
 };
 
 struct CertonlyResult {
   enum class Outcome { issued, renewed, kept } outcome = Outcome::issued;
   std::string lineage_name;
+  std::string live_dir;
+  std::vector<std::string> domains;
   std::string fullchain_path;
   std::string privkey_path;
   std::chrono::system_clock::time_point not_after;

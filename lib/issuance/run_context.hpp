@@ -1,0 +1,59 @@
+#pragma once
+// What every lineage of one run shares: the transport and clock, one account
+// per ACME server (registered at most once), and one standalone http-01
+// responder per address and port (one port, many tokens). Thread-safe, so
+// parallel renewal workers can share it.
+
+#include "acme/client.hpp"
+#include "challenge/http01_responder.hpp"
+#include "issuance/account.hpp"
+#include "store/tree_paths.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace certsmith::issuance {
+
+/// A client bound to the run's account for its server.
+struct AccountClient {
+  std::unique_ptr<acme::Client> client;
+  std::string account_id;
+  std::string thumbprint; // RFC 7638, for key authorizations
+};
+
+class RunContext {
+public:
+  RunContext(store::TreePaths paths, http::Transport& transport, util::Clock& clock,
+             AccountRequest account_request);
+
+  const store::TreePaths& paths() const { return m_paths; }
+  util::Clock& clock() { return m_clock; }
+
+  /// A new client for server (each worker its own: nonce pools are not shared)
+  /// using the account stored for that server, registered on first need.
+  AccountClient client_for(const std::string& server);
+
+  /// The responder listening on address:port, started on first use.
+  std::shared_ptr<challenge::Http01Responder> responder(const std::string& address,
+                                                        std::uint16_t port);
+
+private:
+  struct ServerAccount {
+    store::StoredAccount account;
+    std::string thumbprint;
+  };
+
+  store::TreePaths m_paths;
+  http::Transport& m_transport;
+  util::Clock& m_clock;
+  AccountRequest m_account_request;
+  std::mutex m_mutex;
+  std::map<std::string, ServerAccount> m_accounts;
+  std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<challenge::Http01Responder>>
+      m_responders;
+};
+
+} // namespace certsmith::issuance
