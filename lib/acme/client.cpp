@@ -118,11 +118,14 @@ Account Client::new_account(const crypto::PrivateKey& key, const NewAccountOptio
   return account;
 }
 
-Order Client::new_order(const std::vector<Identifier>& identifiers) {
+Order Client::new_order(const std::vector<Identifier>& identifiers, const std::string& replaces) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& identifier : identifiers)
     list.push_back({{"type", identifier.type}, {"value", identifier.value}});
-  http::Response response = post(directory().new_order, nlohmann::json{{"identifiers", list}});
+  nlohmann::json payload{{"identifiers", list}};
+  if (!replaces.empty())
+    payload["replaces"] = replaces;
+  http::Response response = post(directory().new_order, payload);
   return parse_order(parse_json_body(response.body, "the order"), location_of(response, "newOrder"),
                      m_directory_url);
 }
@@ -211,6 +214,28 @@ CertificateChain Client::download_certificate(const std::string& url) {
     chain.alternate_urls.push_back(std::move(target));
   }
   return chain;
+}
+
+RenewalInfo Client::fetch_renewal_info(const std::string& cert_id) {
+  const std::string& base = directory().renewal_info;
+  if (base.empty())
+    throw ProtocolError("the CA does not offer ACME Renewal Information (no renewalInfo)");
+  if (!is_ari_certificate_id(cert_id))
+    throw ProtocolError("internal: malformed ARI certificate ID");
+  // RFC 9773 §4.1 joins with "/"; a base that already ends in one must not give "//".
+  std::string url = base.ends_with('/') ? base + cert_id : base + "/" + cert_id;
+  http::Response response = perform({"GET", url, {}, {}});
+  if (response.status >= 400)
+    throw AcmeError(problem_from_response(response));
+  if (response.status != 200)
+    throw ProtocolError(
+        fmt::format("the CA answered the renewalInfo request with status {}", response.status));
+  RenewalInfo info = parse_renewal_info(parse_json_body(response.body, "the renewalInfo"));
+  if (auto value = response.header("retry-after")) {
+    if (auto seconds = parse_retry_after(*value, m_clock.now()))
+      info.retry_after = clamp_ari_retry_after(*seconds);
+  }
+  return info;
 }
 
 } // namespace certsmith::acme

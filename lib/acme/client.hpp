@@ -5,6 +5,7 @@
 // with it until a deadline (not a small count: at high rejection rates the
 // count runs out long before the CA stops answering).
 
+#include "acme/ari.hpp"
 #include "acme/nonce_pool.hpp"
 #include "acme/resources.hpp"
 #include "crypto/private_key.hpp"
@@ -59,8 +60,10 @@ public:
   /// RFC 8555 §7.3: create an account for key (or find the existing one: 200).
   Account new_account(const crypto::PrivateKey& key, const NewAccountOptions& options);
 
-  /// RFC 8555 §7.4: ask for a certificate for identifiers.
-  Order new_order(const std::vector<Identifier>& identifiers);
+  /// RFC 8555 §7.4: ask for a certificate for identifiers. RFC 9773 §5: a
+  /// non-empty `replaces` (an ARI certificate ID) names the certificate this
+  /// order replaces; send it only when the directory has renewalInfo.
+  Order new_order(const std::vector<Identifier>& identifiers, const std::string& replaces = {});
   /// RFC 8555 §7.5: POST-as-GET an authorization.
   Authorization fetch_authorization(const std::string& url);
   /// RFC 8555 §7.5.1: tell the server the challenge is ready.
@@ -74,6 +77,11 @@ public:
   Order poll_order(const std::string& url);
   /// RFC 8555 §7.4.2: download the chain (application/pem-certificate-chain).
   CertificateChain download_certificate(const std::string& url);
+  /// RFC 9773 §4.1: unauthenticated GET of renewalInfo/<cert_id>, with the
+  /// answer's Retry-After clamped (§4.3.2). Throws ProtocolError when the
+  /// directory has no renewalInfo, cert_id is malformed or the answer is
+  /// invalid; AcmeError for an error status; NetworkError from the transport.
+  RenewalInfo fetch_renewal_info(const std::string& cert_id);
 
   /// A signed POST with the account's kid; payload nullopt = POST-as-GET.
   /// Throws AcmeError for error responses (after badNonce retries).
