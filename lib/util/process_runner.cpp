@@ -282,6 +282,15 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
     }
   }
   ::close(fds[1]);
+  if (rc == ENOEXEC && !request.argv.empty() && args[0].find('/') != std::string::npos &&
+      args[0] != "/bin/sh") {
+    // No #! line: run it as a shell script, as execvp() and /bin/sh do, so a
+    // hook script that worked under certbot (which goes through the shell) works here.
+    ProcessRequest as_script = request;
+    as_script.argv.insert(as_script.argv.begin(), "/bin/sh");
+    ::close(fds[0]);
+    return run(as_script);
+  }
   if (rc != 0) {
     ::close(fds[0]);
     return start_failure(rc == ENOENT ? 127 : 126,

@@ -15,7 +15,8 @@ namespace certsmith::util {
 /// What to run. Exactly one of argv and shell_command is set.
 struct ProcessRequest {
   /// The program and its arguments, run without a shell; argv[0] is an absolute
-  /// or relative path, or a bare name looked up in the caller's PATH.
+  /// or relative path, or a bare name looked up in the caller's PATH. A file
+  /// named by path that has no #! line runs as a /bin/sh script (as execvp does).
   std::vector<std::string> argv;
   /// A command line run as `/bin/sh -c -- shell_command`.
   std::string shell_command;

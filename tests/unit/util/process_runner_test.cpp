@@ -108,6 +108,18 @@ TEST_CASE("process runner: argv runs without a shell, hostile arguments stay ver
   }
 }
 
+TEST_CASE("process runner: an executable without #! runs as a shell script") {
+  TempDir dir;
+  auto script = dir.path / "no shebang; $(id)";
+  std::ofstream(script) << "printf '%s' \"$0|$1\"\n";
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  ProcessRequest request;
+  request.argv = {script.string(), "arg"};
+  auto result = run(request);
+  CHECK(result.succeeded());
+  CHECK(result.output == script.string() + "|arg");
+}
+
 TEST_CASE("process runner: extra environment is added and overrides the inherited one") {
   ::setenv("CERTSMITH_TEST_INHERITED", "from-parent", 1);
   ::setenv("CERTSMITH_TEST_OVERRIDDEN", "from-parent", 1);
