@@ -2,6 +2,7 @@
 
 #include "crypto/jwk.hpp"
 #include "store/atomic_file.hpp"
+#include "store/file_batch.hpp"
 #include "util/error.hpp"
 
 #include <algorithm>
@@ -263,10 +264,12 @@ std::string save_account(const TreePaths& paths, const StoredAccount& account) {
     make_private_dirs(paths.config_dir, 0755);
   }
   make_private_dirs(dir.parent_path(), k_account_dir_mode);
+  std::string regr_json = regr.dump();
+  std::string meta_json = meta.dump();
   auto write_files = [&](const std::filesystem::path& into) {
-    write_file_atomic(into / "private_key.json", key_json, 0400);
-    write_file_atomic(into / "regr.json", regr.dump(), 0644);
-    write_file_atomic(into / "meta.json", meta.dump(), 0644);
+    write_files_atomic({{into / "private_key.json", key_json, 0400, std::nullopt},
+                        {into / "regr.json", regr_json, 0644, std::nullopt},
+                        {into / "meta.json", meta_json, 0644, std::nullopt}});
   };
   if (std::filesystem::is_directory(dir, error)) {
     write_files(dir);

@@ -1,5 +1,6 @@
 #include "store/atomic_file.hpp"
 
+#include "store/file_batch.hpp"
 #include "util/error.hpp"
 
 #include <atomic>
@@ -30,29 +31,10 @@ public:
     }
   }
   int get() const { return m_fd; }
-  // close() can report a delayed write error (NFS), so it is checked on the success path.
-  int close() {
-    int fd = m_fd;
-    m_fd = -1;
-    return ::close(fd);
-  }
 
 private:
   int m_fd;
 };
-
-void write_all(int fd, std::string_view content, const std::filesystem::path& path) {
-  while (!content.empty()) {
-    ssize_t written = ::write(fd, content.data(), content.size());
-    if (written < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw StorageError(fmt::format("{}: cannot write ({})", path.string(), reason(errno)));
-    }
-    content.remove_prefix(static_cast<std::size_t>(written));
-  }
-}
 
 } // namespace
 
@@ -66,44 +48,9 @@ std::filesystem::path temp_sibling(const std::filesystem::path& path, std::strin
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode,
                        std::optional<gid_t> group) {
-  std::filesystem::path temp;
-  int raw_fd = -1;
-  for (int attempt = 0; attempt < 16 && raw_fd < 0; ++attempt) {
-    temp = temp_sibling(path, "tmp");
-    raw_fd =
-        ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600 & mode);
-    if (raw_fd < 0 && errno != EEXIST) {
-      throw StorageError(fmt::format("{}: cannot create ({})", path.string(), reason(errno)));
-    }
-  }
-  if (raw_fd < 0) {
-    throw StorageError(fmt::format("{}: cannot create a temporary file", path.string()));
-  }
-  Fd fd(raw_fd);
-  try {
-    // The mode (and group) are final before any byte lands, so a key is never readable by others.
-    if (group && ::fchown(fd.get(), static_cast<uid_t>(-1), *group) != 0) {
-      throw StorageError(
-          fmt::format("{}: cannot set group {} ({})", path.string(), *group, reason(errno)));
-    }
-    if (::fchmod(fd.get(), mode) != 0) {
-      throw StorageError(fmt::format("{}: cannot set mode ({})", path.string(), reason(errno)));
-    }
-    write_all(fd.get(), content, path);
-    if (::fsync(fd.get()) != 0) {
-      throw StorageError(fmt::format("{}: cannot sync ({})", path.string(), reason(errno)));
-    }
-    if (fd.close() != 0) {
-      throw StorageError(fmt::format("{}: cannot close ({})", path.string(), reason(errno)));
-    }
-    if (::rename(temp.c_str(), path.c_str()) != 0) {
-      throw StorageError(fmt::format("{}: cannot replace ({})", path.string(), reason(errno)));
-    }
-  } catch (...) {
-    ::unlink(temp.c_str());
-    throw;
-  }
-  fsync_dir(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+  FileBatch batch;
+  batch.stage(path, content, mode, group);
+  batch.publish();
 }
 
 void make_private_dirs(const std::filesystem::path& dir, mode_t mode) {

@@ -15,6 +15,7 @@ namespace certsmith::store {
 /// with O_CREAT|O_EXCL|O_NOFOLLOW, given `mode` (and `group` when set) before the
 /// first byte is written, fsynced, renamed over `path`, and the directory is
 /// fsynced. The temp file is removed on failure. Throws StorageError.
+/// For several files at once, FileBatch (file_batch.hpp) syncs them together.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode,
                        std::optional<gid_t> group = std::nullopt);
 

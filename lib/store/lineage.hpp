@@ -3,7 +3,10 @@
 // symlinks (live/NAME/{cert,chain,fullchain,privkey}.pem) that point into
 // numbered files in archive/NAME/. New versions are written under new numbers
 // and the live set is switched in one renameat2(RENAME_EXCHANGE) step.
-// Callers hold the tree lock: two writers of one lineage are not supported.
+// Durability order: the archive files and the new live set's entries are on
+// disk before the switch is issued, the switch before the conf that names it.
+// The files of one write are synced as one batch (file_batch.hpp).
+// Callers hold the tree lock (tree_lock.hpp): two writers of one lineage are not supported.
 
 #include "store/config_obj.hpp"
 #include "store/renewal_conf.hpp"
@@ -96,9 +99,10 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
 /// certbot's): write the four archive files (the new privkey keeps the group and
 /// group bits of the current one), build live/.NAME.new beside live/NAME and
 /// exchange the two directories in one step, then rewrite renewal/NAME.conf
-/// with `params` (unknown keys kept). If anything fails before the exchange, the
-/// new archive files and the temp directory are removed and live/ is untouched.
-/// Returns N+1. Throws StorageError.
+/// with `params` (unknown keys kept) if that changes its text. Files in live/NAME
+/// other than the four links, the README among them, are carried over. If
+/// anything fails before the exchange, the new archive files and the temp
+/// directory are removed and live/ is untouched. Returns N+1. Throws StorageError.
 int save_successor(Lineage& lineage, const CertificateFiles& files, const RenewalParams& params);
 
 /// The README certbot writes in live/ (`base`) and in each live/NAME.

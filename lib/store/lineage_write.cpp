@@ -1,5 +1,6 @@
 #include "store/atomic_file.hpp"
 #include "store/fault_injection.hpp"
+#include "store/file_batch.hpp"
 #include "store/lineage.hpp"
 #include "store/lineage_name.hpp"
 #include "store/lineage_versions.hpp"
@@ -8,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <system_error>
@@ -21,6 +23,7 @@ constexpr mode_t k_privkey_mode = 0600;
 constexpr mode_t k_public_mode = 0644;
 constexpr mode_t k_lineage_dir_mode = 0755;
 constexpr mode_t k_top_dir_mode = 0700;
+constexpr std::size_t k_max_conf_bytes = 1 << 20;
 
 std::filesystem::path absolute_path(const std::filesystem::path& path) {
   return std::filesystem::absolute(path).lexically_normal();
@@ -84,7 +87,8 @@ void make_symlink(const std::filesystem::path& target, const std::filesystem::pa
 }
 
 // Builds the next live set in `pending`: one relative symlink per kind to
-// version `version` in `archive` (relative to `live`, where it will end up), and the README.
+// version `version` in `archive` (relative to `live`, where it will end up). The
+// caller stages the README into the same batch as the archive files.
 void build_live_set(const std::filesystem::path& pending, const std::filesystem::path& live,
                     const std::filesystem::path& archive, int version,
                     const std::array<std::string, 4>& link_names, mode_t mode) {
@@ -93,11 +97,24 @@ void build_live_set(const std::filesystem::path& pending, const std::filesystem:
     make_symlink(archive_file(archive, kind, version).lexically_relative(live),
                  pending / link_names[kind]);
   }
-  write_file_atomic(pending / "README", live_readme(false), k_public_mode);
 }
 
-// Files a user or tool put in live/NAME survive the switch: regular files are
-// hard-linked (copied if that fails) and symlinks recreated in the new set;
+// A copy (unlike a hard link) has new data blocks that must reach the disk before the switch.
+void fsync_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    int error = errno;
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    throw StorageError(fmt::format("{}: cannot sync ({})", path.string(), std::strerror(error)));
+  }
+  ::close(fd);
+}
+
+// Files a user or tool put in live/NAME survive the switch (and so does the
+// README, as with certbot): regular files are hard-linked (copied if that
+// fails) and symlinks recreated in the new set;
 // directories are returned, to be moved across right after the exchange.
 std::vector<std::string> carry_extras(const std::filesystem::path& live,
                                       const std::filesystem::path& pending) {
@@ -118,6 +135,7 @@ std::vector<std::string> carry_extras(const std::filesystem::path& live,
       if (::link(from.c_str(), to.c_str()) != 0) {
         std::filesystem::copy_file(from, to);
         std::filesystem::permissions(to, status.permissions());
+        fsync_file(to);
       }
     } else {
       directories.push_back(name);
@@ -140,6 +158,11 @@ void switch_links_one_by_one(const std::filesystem::path& pending,
                                      (live / name).string(), std::strerror(errno)));
     }
   }
+}
+
+bool regular_file_at(const std::filesystem::path& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 mode_t mode_of(const std::filesystem::path& path, mode_t fallback) {
@@ -177,8 +200,13 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
   require_complete(files);
   TreePaths tree = paths;
   tree.config_dir = absolute_path(paths.config_dir);
+  bool made_top_dir = false;
   for (const auto& dir : {tree.renewal_dir(), tree.archive_dir(), tree.live_dir()}) {
+    made_top_dir = made_top_dir || !present(dir);
     make_private_dirs(dir, k_top_dir_mode);
+  }
+  if (made_top_dir) {
+    fsync_dir(tree.config_dir);
   }
   auto conf_path = tree.renewal_conf(name);
   auto archive = tree.lineage_archive_dir(name);
@@ -190,9 +218,6 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
     if (occupied(dir)) {
       throw StorageError(fmt::format("{} already exists for certificate {}", dir.string(), name));
     }
-  }
-  if (!present(tree.live_dir() / "README")) {
-    write_file_atomic(tree.live_dir() / "README", live_readme(true), k_public_mode);
   }
 
   const std::array<std::string, 4> link_names = {"cert.pem", "privkey.pem", "chain.pem",
@@ -213,24 +238,21 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
       }
     }
   };
+  // Every file is written and synced in one batch; the renames then follow the
+  // order readers depend on: archive files and the new live set, live/NAME, the conf.
+  FileBatch batch;
   try {
     make_private_dirs(archive, k_lineage_dir_mode);
     for (std::size_t kind = 0; kind < k_lineage_kinds.size(); ++kind) {
-      write_file_atomic(archive_file(archive, kind, 1), content_of(files, kind),
-                        kind == 1 ? k_privkey_mode : k_public_mode);
+      batch.stage(archive_file(archive, kind, 1), content_of(files, kind),
+                  kind == 1 ? k_privkey_mode : k_public_mode);
     }
-    testing::fault_point("create:archive-written");
     remove_quietly(pending);
     build_live_set(pending, live, archive, 1, link_names, k_lineage_dir_mode);
-    fsync_dir(pending);
-    // rename(2) replaces an empty directory, so live/NAME appears complete or not at all.
-    if (::rename(pending.c_str(), live.c_str()) != 0) {
-      throw StorageError(
-          fmt::format("{}: cannot create ({})", live.string(), std::strerror(errno)));
+    batch.stage(pending / "README", live_readme(false), k_public_mode);
+    if (!present(tree.live_dir() / "README")) {
+      batch.stage(tree.live_dir() / "README", live_readme(true), k_public_mode);
     }
-    fsync_dir(tree.live_dir());
-    made_live = true;
-
     ConfigObj conf;
     Section& root = conf.root();
     root.set("version", k_renewal_conf_version);
@@ -239,8 +261,22 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
       root.set(k_lineage_kinds[kind], (live / link_names[kind]).string());
     }
     write_renewal_params(conf, params);
+    batch.stage(conf_path, conf.to_string(), k_public_mode);
+
+    batch.publish({archive, pending});
+    if (made_archive) {
+      fsync_dir(tree.archive_dir());
+    }
+    testing::fault_point("create:archive-written");
+    // rename(2) replaces an empty directory, so live/NAME appears complete or not at all.
+    if (::rename(pending.c_str(), live.c_str()) != 0) {
+      throw StorageError(
+          fmt::format("{}: cannot create ({})", live.string(), std::strerror(errno)));
+    }
+    made_live = true;
+    batch.publish({tree.live_dir()});
     testing::fault_point("create:before-conf");
-    write_file_atomic(conf_path, conf.to_string(), k_public_mode);
+    batch.publish({tree.renewal_dir()});
   } catch (const std::filesystem::filesystem_error& error) {
     rollback();
     throw StorageError(error.what());
@@ -285,6 +321,19 @@ int save_successor(Lineage& lineage, const CertificateFiles& files, const Renewa
     }
   }
 
+  ConfigObj conf = lineage.m_conf;
+  if (!conf.root().has("version")) {
+    conf.root().set("version", k_renewal_conf_version);
+  }
+  write_renewal_params(conf, params);
+  std::string conf_text = conf.to_string();
+  // A renewal with unchanged options leaves the conf alone: two fewer syncs.
+  bool conf_changed = true;
+  try {
+    conf_changed = read_file(lineage.m_conf_path, k_max_conf_bytes) != conf_text;
+  } catch (const StorageError&) {
+  }
+
   auto pending = pending_live_dir(live);
   std::vector<std::filesystem::path> written;
   std::vector<std::string> moved_later;
@@ -294,19 +343,27 @@ int save_successor(Lineage& lineage, const CertificateFiles& files, const Renewa
       remove_quietly(path);
     }
   };
+  FileBatch batch;
   ExchangeResult result{};
   try {
     for (std::size_t kind = 0; kind < k_lineage_kinds.size(); ++kind) {
       auto path = archive_file(archive, kind, version);
       written.push_back(path);
-      write_file_atomic(path, content_of(files, kind), kind == 1 ? privkey_mode : k_public_mode,
-                        kind == 1 ? privkey_group : std::nullopt);
+      batch.stage(path, content_of(files, kind), kind == 1 ? privkey_mode : k_public_mode,
+                  kind == 1 ? privkey_group : std::nullopt);
     }
-    testing::fault_point("successor:archive-written");
     remove_quietly(pending);
     build_live_set(pending, live, archive, version, link_names, mode_of(live, k_lineage_dir_mode));
+    if (!regular_file_at(live / "README")) {
+      batch.stage(pending / "README", live_readme(false), k_public_mode);
+    }
     moved_later = carry_extras(live, pending);
-    fsync_dir(pending);
+    if (conf_changed) {
+      batch.stage(lineage.m_conf_path, conf_text, mode_of(lineage.m_conf_path, k_public_mode));
+    }
+    // The archive files and the new set's entries are durable before the exchange is issued.
+    batch.publish({archive, pending});
+    testing::fault_point("successor:archive-written");
     testing::fault_point("successor:before-exchange");
     result = exchange_directories(pending, live);
   } catch (const std::filesystem::filesystem_error& error) {
@@ -320,22 +377,24 @@ int save_successor(Lineage& lineage, const CertificateFiles& files, const Renewa
     // From the first link switched on, the new archive files are in use: keep them.
     switch_links_one_by_one(pending, live, link_names);
     moved_later.clear();
+    fsync_dir(live);
+  } else {
+    fsync_dir(live.parent_path());
   }
-  fsync_dir(live.parent_path());
   testing::fault_point("successor:after-exchange");
+  bool moved = false;
   for (const auto& name : moved_later) {
-    ::rename((pending / name).c_str(), (live / name).c_str());
+    moved = ::rename((pending / name).c_str(), (live / name).c_str()) == 0 || moved;
+  }
+  if (moved) {
+    fsync_dir(live);
   }
   remove_quietly(pending);
 
-  ConfigObj conf = lineage.m_conf;
-  if (!conf.root().has("version")) {
-    conf.root().set("version", k_renewal_conf_version);
-  }
-  write_renewal_params(conf, params);
   testing::fault_point("successor:before-conf");
-  write_file_atomic(lineage.m_conf_path, conf.to_string(),
-                    mode_of(lineage.m_conf_path, k_public_mode));
+  if (conf_changed) {
+    batch.publish({lineage.m_conf_path.parent_path()});
+  }
   lineage.m_params = read_renewal_params(conf);
   lineage.m_conf = std::move(conf);
   return version;

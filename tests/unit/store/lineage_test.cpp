@@ -358,3 +358,76 @@ TEST_CASE("lineage: a conf pointing outside a live directory is not switched", "
       Catch::EndsWith("the live files of example.com are not in one directory"));
   CHECK(scattered.max_archive_version() == 1);
 }
+
+TEST_CASE("lineage: a failure between syncing and renaming the batch leaves nothing new",
+          "[store][lineage][batch]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  {
+    FaultHook hook("batch:before-rename");
+    CHECK_THROWS_AS(create_lineage(paths, "example.com", make_certificate_files("example.com"),
+                                   webroot_params()),
+                    StorageError);
+  }
+  CHECK_FALSE(fs::exists(paths.lineage_archive_dir("example.com")));
+  CHECK_FALSE(fs::exists(paths.lineage_live_dir("example.com")));
+  CHECK_FALSE(fs::exists(paths.live_dir() / "README"));
+  CHECK(fs::is_empty(paths.renewal_dir()));
+  check_no_leftovers(paths);
+
+  auto first = make_certificate_files("example.com");
+  auto lineage = create_lineage(paths, "example.com", first, webroot_params());
+  auto params = webroot_params();
+  params.authenticator = "standalone"; // so that the conf is staged too
+  auto conf_before = slurp(paths.renewal_conf("example.com"));
+  {
+    FaultHook hook("batch:before-rename");
+    CHECK_THROWS_AS(save_successor(lineage, make_certificate_files("example.com"), params),
+                    StorageError);
+  }
+  check_live_set(lineage, 1);
+  CHECK(lineage.read_current().privkey_pem == first.privkey_pem);
+  CHECK(lineage.max_archive_version() == 1);
+  CHECK(slurp(paths.renewal_conf("example.com")) == conf_before);
+  check_no_leftovers(paths);
+}
+
+TEST_CASE("lineage: a renewal rewrites the conf only when its options changed",
+          "[store][lineage]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto lineage =
+      create_lineage(paths, "example.com", make_certificate_files("example.com"), webroot_params());
+  auto conf_path = paths.renewal_conf("example.com");
+  struct stat before {};
+  REQUIRE(::stat(conf_path.c_str(), &before) == 0);
+  auto text_before = slurp(conf_path);
+  CHECK(save_successor(lineage, make_certificate_files("example.com"), webroot_params()) == 2);
+  struct stat after {};
+  REQUIRE(::stat(conf_path.c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);
+  CHECK(slurp(conf_path) == text_before);
+
+  auto params = webroot_params();
+  params.renew_hook = "systemctl reload nginx";
+  CHECK(save_successor(lineage, make_certificate_files("example.com"), params) == 3);
+  REQUIRE(::stat(conf_path.c_str(), &after) == 0);
+  CHECK(after.st_ino != before.st_ino);
+  CHECK(Lineage::load(paths, "example.com").params().renew_hook == "systemctl reload nginx");
+  CHECK(lineage.params().renew_hook == "systemctl reload nginx");
+  check_no_leftovers(paths);
+}
+
+TEST_CASE("lineage: the live README is carried over, as certbot leaves it", "[store][lineage]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto lineage =
+      create_lineage(paths, "example.com", make_certificate_files("example.com"), webroot_params());
+  spit(lineage.live_dir() / "README", "edited by the admin\n");
+  CHECK(save_successor(lineage, make_certificate_files("example.com"), webroot_params()) == 2);
+  CHECK(slurp(lineage.live_dir() / "README") == "edited by the admin\n");
+  // A README removed by hand comes back.
+  fs::remove(lineage.live_dir() / "README");
+  CHECK(save_successor(lineage, make_certificate_files("example.com"), webroot_params()) == 3);
+  check_live_set(lineage, 3);
+}
