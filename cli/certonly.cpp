@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 #include "http/transport.hpp"
+#include "store/tree_lock.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -48,6 +49,8 @@ int run_certonly(const Options& options) {
   request.http01_address = options.http01_address;
   request.account = {options.email, options.register_unsafely_without_email, options.agree_tos};
   request.force_renewal = options.force_renewal;
+  request.dry_run = options.dry_run;
+  request.hooks = hook_config(options);
   if (options.key_type == "rsa")
     request.key_spec = {crypto::KeyAlgorithm::rsa, "", options.rsa_key_size};
   else
@@ -58,10 +61,17 @@ int run_certonly(const Options& options) {
       options.ca_bundle.empty() ? http::ca_bundle_from_environment() : options.ca_bundle;
   auto transport = http::make_curl_transport(transport_options);
   util::SystemClock clock;
-  issuance::CertonlyResult result = issuance::run_certonly(request, *transport, clock);
+  util::SystemProcessRunner process_runner;
+  auto lock = store::TreeLock::acquire(request.paths);
+  issuance::CertonlyResult result =
+      issuance::run_certonly(request, *transport, clock, process_runner);
 
   if (result.outcome == issuance::CertonlyResult::Outcome::kept) {
     util::log_info("Certificate not yet due for renewal; no action taken.");
+    return 0;
+  }
+  if (options.dry_run) {
+    util::log_info("The dry run was successful.");
     return 0;
   }
   util::log_info("Successfully received certificate.\n"

@@ -8,5 +8,6 @@ namespace certsmith::cli {
 
 int run_certonly(const Options& options);
 int run_certificates(const Options& options);
+int run_renew(const Options& options);
 
 } // namespace certsmith::cli

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
                        ->fallthrough();
   auto* certificates =
       app.add_subcommand("certificates", "List the certificates in the config dir")->fallthrough();
+  auto* renew = app.add_subcommand("renew", "Renew every certificate that is due")->fallthrough();
   app.require_subcommand(1);
 
   try {
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
     util::log_debug("certsmith {} started", k_version);
     if (*certonly)
       return cli::run_certonly(options);
+    if (*renew)
+      return cli::run_renew(options);
   } catch (const Error& error) {
     print_error_lines(error.what());
     return static_cast<int>(error.exit_code());

@@ -9,7 +9,8 @@ namespace certsmith::cli {
 std::string Options::server_url() const {
   if (!server.empty())
     return server;
-  return staging ? k_letsencrypt_staging : k_letsencrypt_production;
+  // certbot: a dry run goes to the staging CA.
+  return staging || dry_run ? k_letsencrypt_staging : k_letsencrypt_production;
 }
 
 void add_options(CLI::App& app, Options& o) {
@@ -56,6 +57,42 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--elliptic-curve", o.elliptic_curve, "secp256r1 or secp384r1")
       ->check(CLI::IsMember({"secp256r1", "secp384r1"}))
       ->capture_default_str();
+
+  app.add_option("--pre-hook", o.pre_hook, "Shell command to run once before renewing");
+  app.add_option("--post-hook", o.post_hook, "Shell command to run once after renewing");
+  app.add_option("--deploy-hook,--renew-hook", o.deploy_hook,
+                 "Shell command to run for each renewed certificate (RENEWED_LINEAGE, "
+                 "RENEWED_DOMAINS in its environment)");
+  app.add_flag("--no-directory-hooks", o.no_directory_hooks,
+               "Do not run the hooks in renewal-hooks/{pre,deploy,post}/");
+  app.add_flag("--disable-hook-validation")->description("Accepted for certbot compatibility");
+  app.add_flag("--dry-run", o.dry_run,
+               "Obtain certificates (from staging unless --server) but save nothing and run no "
+               "deploy hooks");
+  app.add_flag("--run-deploy-hooks", o.run_deploy_hooks, "With --dry-run, run deploy hooks too");
+  app.add_option("--jobs", o.jobs, "Lineages renewed at once")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_flag("--no-random-sleep-on-renew", o.no_random_sleep_on_renew,
+               "Renew at once, without the random delay of non-interactive runs");
+  app.add_flag("--reuse-key", o.reuse_key, "Keep the current private key when renewing");
+  app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");
+  app.add_flag("--json", o.json, "Print a machine-readable summary (renew)");
+}
+
+hooks::HookConfig hook_config(const Options& options) {
+  hooks::HookConfig config;
+  if (!options.pre_hook.empty())
+    config.pre_hooks.push_back(options.pre_hook);
+  if (!options.post_hook.empty())
+    config.post_hooks.push_back(options.post_hook);
+  if (!options.deploy_hook.empty())
+    config.deploy_hooks.push_back(options.deploy_hook);
+  config.renewal_hooks_dir = std::filesystem::path(options.config_dir) / "renewal-hooks";
+  config.use_directory_hooks = !options.no_directory_hooks;
+  config.dry_run = options.dry_run;
+  config.run_deploy_hooks = options.run_deploy_hooks;
+  return config;
 }
 
 std::vector<issuance::DomainOrWebroot> scan_domain_and_webroot_order(int argc, char** argv) {

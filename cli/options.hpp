@@ -2,6 +2,7 @@
 // Every flag certsmith understands, spelled as certbot spells it, gathered into
 // one struct by CLI11. Flags may stand before or after the subcommand.
 
+#include "hooks/hook_runner.hpp"
 #include "issuance/webroot_map.hpp"
 
 #include <CLI/CLI.hpp>
@@ -46,6 +47,16 @@ struct Options {
   int rsa_key_size = 2048;
   std::string elliptic_curve = "secp256r1";
 
+  std::string pre_hook, post_hook, deploy_hook;
+  bool no_directory_hooks = false;
+  bool dry_run = false;
+  bool run_deploy_hooks = false;
+  int jobs = 4;
+  bool no_random_sleep_on_renew = false;
+  bool reuse_key = false;
+  bool new_key = false;
+  bool json = false;
+
   /// -d and -w in command-line order, for certbot's webroot pairing.
   std::vector<issuance::DomainOrWebroot> domain_and_webroot_order;
 
@@ -58,6 +69,9 @@ void add_options(CLI::App& app, Options& options);
 
 /// Record -d/-w in the order given (CLI11 keeps each option's values apart).
 std::vector<issuance::DomainOrWebroot> scan_domain_and_webroot_order(int argc, char** argv);
+
+/// The hooks given on the command line plus the renewal-hooks/ directories.
+hooks::HookConfig hook_config(const Options& options);
 
 /// Set up terminal verbosity and open logs-dir/certsmith.log.
 void start_logging(const Options& options);

@@ -81,19 +81,19 @@ store::RenewalParams renewal_params(const CertonlyRequest& request,
       params.http01_port = request.http01_port;
     params.http01_address = request.http01_address;
   }
-  if (!request.deploy_hook.empty())
-    params.renew_hook = request.deploy_hook;
-  if (!request.pre_hook.empty())
-    params.pre_hook = request.pre_hook;
-  if (!request.post_hook.empty())
-    params.post_hook = request.post_hook;
+  if (!request.hooks.deploy_hooks.empty())
+    params.renew_hook = request.hooks.deploy_hooks.front();
+  if (!request.hooks.pre_hooks.empty())
+    params.pre_hook = request.hooks.pre_hooks.front();
+  if (!request.hooks.post_hooks.empty())
+    params.post_hook = request.hooks.post_hooks.front();
   return params;
 }
 
 } // namespace
 
 CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& transport,
-                            util::Clock& clock) {
+                            util::Clock& clock, util::ProcessRunner& process_runner) {
   if (request.domains.empty())
     throw UsageError("no domains given: name them with -d example.com");
   if (request.cert_name)
@@ -129,7 +129,21 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     issue.new_name = request.cert_name
                          ? *request.cert_name
                          : store::choose_lineage_name(request.paths, identifiers.front().value);
-  IssuedLineage issued = issue_lineage(context, issue);
+  issue.dry_run = request.dry_run;
+  result.domains.assign(names.begin(), names.end());
+
+  hooks::HookRunner hook_runner(request.hooks, process_runner);
+  hook_runner.run_pre_hooks();
+  IssuedLineage issued;
+  try {
+    issued = issue_lineage(context, issue);
+  } catch (const Error&) {
+    hook_runner.run_post_hooks({}, result.domains);
+    throw;
+  }
+  hook_runner.run_deploy_hooks(issued.live_dir, result.domains);
+  hook_runner.run_post_hooks(result.domains, {});
+  result.hook_failures = hook_runner.failures();
 
   result.outcome = lineage ? CertonlyResult::Outcome::renewed : CertonlyResult::Outcome::issued;
   result.lineage_name = issued.name;
@@ -138,7 +152,6 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   result.privkey_path = issued.privkey_path;
   result.not_after = issued.not_after;
   result.requests = issued.requests;
-  result.domains.assign(names.begin(), names.end());
   return result;
 }
 

@@ -4,10 +4,12 @@
 // --keep-until-expiring, its non-interactive default).
 
 #include "crypto/private_key.hpp"
+#include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
+#include "util/process_runner.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -30,8 +32,10 @@ struct CertonlyRequest {
   AccountRequest account;
   bool force_renewal = false;
   crypto::KeySpec key_spec;
-  // Hooks saved in the renewal conf (certbot saves the deploy hook as renew_hook).
-  std::string pre_hook, post_hook, deploy_hook;
+  bool dry_run = false; // obtain, store nothing
+  /// Hooks run around this issuance as certbot runs them after certonly; the
+  /// first command of each kind is also saved in the renewal conf.
+  hooks::HookConfig hooks;
 };
 
 struct CertonlyResult {
@@ -43,10 +47,11 @@ struct CertonlyResult {
   std::string privkey_path;
   std::chrono::system_clock::time_point not_after;
   int requests = 0; // HTTP requests made to the CA
+  std::vector<hooks::HookFailure> hook_failures;
 };
 
 /// Run certonly. Throws the typed errors of util/error.hpp and acme/problem.hpp.
 CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& transport,
-                            util::Clock& clock);
+                            util::Clock& clock, util::ProcessRunner& process_runner);
 
 } // namespace certsmith::issuance

@@ -1,0 +1,136 @@
+#include "commands.hpp"
+#include "issuance/renew_all.hpp"
+#include "renew/due.hpp"
+#include "store/tree_lock.hpp"
+#include "util/escape.hpp"
+#include "util/log.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace certsmith::cli {
+
+namespace {
+
+using issuance::LineageOutcome;
+
+std::string iso8601(std::chrono::system_clock::time_point when) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+}
+
+nlohmann::json summary_json(const issuance::RenewSummary& summary, bool dry_run) {
+  nlohmann::json lineages = nlohmann::json::array();
+  int counts[3] = {0, 0, 0};
+  for (const auto& outcome : summary.outcomes) {
+    ++counts[static_cast<int>(outcome.action)];
+    nlohmann::json entry = {{"name", outcome.name},
+                            {"action", issuance::action_name(outcome.action)},
+                            {"reason", outcome.reason},
+                            {"domains", outcome.domains}};
+    if (outcome.not_after.time_since_epoch().count() != 0)
+      entry["not_after"] = iso8601(outcome.not_after);
+    if (outcome.version > 0)
+      entry["version"] = outcome.version;
+    lineages.push_back(std::move(entry));
+  }
+  nlohmann::json hook_failures = nlohmann::json::array();
+  for (const auto& failure : summary.hook_failures)
+    hook_failures.push_back({{"stage", hooks::stage_name(failure.stage)},
+                             {"hook", failure.hook},
+                             {"reason", failure.reason}});
+  return {{"dry_run", dry_run},  {"renewed", counts[0]}, {"not_due", counts[1]},
+          {"failed", counts[2]}, {"lineages", lineages}, {"hook_failures", hook_failures}};
+}
+
+void print_summary(const issuance::RenewSummary& summary, bool dry_run,
+                   std::chrono::system_clock::time_point now) {
+  int renewed = 0, not_due = 0, failed = 0;
+  for (const auto& outcome : summary.outcomes) {
+    switch (outcome.action) {
+    case LineageOutcome::Action::renewed:
+      ++renewed;
+      util::log_info("{}: {}, expires {}", outcome.name, dry_run ? "renewed (dry run)" : "renewed",
+                     renew::format_utc_date(outcome.not_after));
+      break;
+    case LineageOutcome::Action::not_due:
+      ++not_due;
+      util::log_info(
+          "{}: {}, {} days left", outcome.name, outcome.reason,
+          std::chrono::duration_cast<std::chrono::hours>(outcome.not_after - now).count() / 24);
+      break;
+    case LineageOutcome::Action::failed:
+      ++failed;
+      std::fprintf(stderr, "certsmith: error: %s: renewal failed: %s\n", outcome.name.c_str(),
+                   util::escape_untrusted(outcome.reason, 600).c_str());
+      break;
+    }
+  }
+  for (const auto& failure : summary.hook_failures)
+    util::log_warning("{} hook failed: {}: {}", hooks::stage_name(failure.stage),
+                      util::escape_untrusted(failure.hook, 200), failure.reason);
+  if (summary.outcomes.empty())
+    util::log_info("No certificates found.");
+  else if (renewed + failed == 0)
+    util::log_info("No renewals were attempted.");
+  else
+    util::log_info("{} renewed, {} not due, {} failed.", renewed, not_due, failed);
+}
+
+} // namespace
+
+int run_renew(const Options& options) {
+  issuance::RenewOptions renew;
+  renew.paths = {options.config_dir, options.work_dir, options.logs_dir};
+  if (options.cert_name)
+    renew.cert_names.push_back(*options.cert_name);
+  renew.force_renewal = options.force_renewal;
+  renew.dry_run = options.dry_run;
+  renew.jobs = options.jobs;
+  // certbot waits a random 0-8 minutes when run from cron or a timer (no TTY).
+  if (!options.no_random_sleep_on_renew && !options.dry_run && !isatty(STDIN_FILENO))
+    renew.random_delay = std::chrono::minutes(8);
+  if (!options.server.empty() || options.staging || options.dry_run)
+    renew.server = options.server_url();
+  if (options.standalone)
+    renew.authenticator = "standalone";
+  else if (options.webroot)
+    renew.authenticator = "webroot";
+  else if (!options.authenticator.empty())
+    renew.authenticator = options.authenticator;
+  if (options.webroot || !options.webroot_paths.empty())
+    renew.webroot_map = issuance::build_webroot_map(options.domain_and_webroot_order);
+  if (options.http01_port != 80)
+    renew.http01_port = options.http01_port;
+  if (!options.http01_address.empty())
+    renew.http01_address = options.http01_address;
+  if (options.reuse_key)
+    renew.reuse_key = true;
+  if (options.new_key)
+    renew.reuse_key = false;
+  renew.account = {options.email, options.register_unsafely_without_email, options.agree_tos};
+  renew.hooks = hook_config(options);
+
+  http::TransportOptions transport_options;
+  transport_options.ca_bundle =
+      options.ca_bundle.empty() ? http::ca_bundle_from_environment() : options.ca_bundle;
+  auto transport = http::make_curl_transport(transport_options);
+  util::SystemClock clock;
+  util::SystemProcessRunner process_runner;
+  auto lock = store::TreeLock::acquire(renew.paths);
+  issuance::RenewSummary summary = issuance::renew_all(renew, *transport, clock, process_runner);
+
+  if (options.json)
+    std::fputs((summary_json(summary, options.dry_run).dump(2) + "\n").c_str(), stdout);
+  else
+    print_summary(summary, options.dry_run, clock.now());
+  return summary.any_failed() ? static_cast<int>(ExitCode::failure) : 0;
+}
+
+} // namespace certsmith::cli

@@ -1,0 +1,213 @@
+#include "issuance/renew_all.hpp"
+
+#include "crypto/certificate.hpp"
+#include "issuance/issue_lineage.hpp"
+#include "renew/due.hpp"
+#include "store/lineage.hpp"
+#include "store/lineage_name.hpp"
+#include "util/error.hpp"
+#include "util/escape.hpp"
+#include "util/log.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <fmt/format.h>
+#include <random>
+#include <thread>
+
+namespace certsmith::issuance {
+
+namespace {
+
+// A lineage that was read and judged; `lineage` is set when it is due.
+struct Candidate {
+  LineageOutcome outcome;
+  std::optional<store::Lineage> lineage;
+  std::vector<acme::Identifier> identifiers;
+};
+
+Candidate examine(const RenewOptions& options, const std::string& name,
+                  util::Clock::TimePoint now) {
+  Candidate candidate;
+  candidate.outcome.name = name;
+  try {
+    store::Lineage lineage = store::Lineage::load(options.paths, name);
+    auto facts = crypto::read_certificate(lineage.read_cert_pem());
+    candidate.outcome.domains = facts.dns_names;
+    candidate.outcome.domains.insert(candidate.outcome.domains.end(), facts.ip_addresses.begin(),
+                                     facts.ip_addresses.end());
+    candidate.outcome.not_after = facts.not_after;
+    for (const auto& domain : facts.dns_names)
+      candidate.identifiers.push_back({"dns", domain});
+    for (const auto& address : facts.ip_addresses)
+      candidate.identifiers.push_back({"ip", address});
+
+    renew::DueInputs inputs{facts.not_before, facts.not_after, std::nullopt, std::nullopt, 0.0};
+    if (const auto& before = lineage.params().renew_before_expiry) {
+      inputs.renew_before_expiry = renew::parse_renew_before_expiry(*before);
+      if (!inputs.renew_before_expiry)
+        util::log_warning("{}: ignoring renew_before_expiry = '{}'", name,
+                          util::escape_untrusted(*before, 40));
+    }
+    renew::DueDecision decision = renew::decide_due(inputs, now);
+    if (options.force_renewal) {
+      candidate.outcome.reason = "forced (--force-renewal)";
+      candidate.lineage = std::move(lineage);
+    } else if (decision.due) {
+      candidate.outcome.reason = decision.reason;
+      candidate.lineage = std::move(lineage);
+    } else {
+      candidate.outcome.reason = fmt::format(
+          "not due until {} ({})", renew::format_utc_date(decision.when), decision.reason);
+    }
+  } catch (const Error& error) {
+    candidate.outcome.action = LineageOutcome::Action::failed;
+    candidate.outcome.reason = error.what();
+  }
+  return candidate;
+}
+
+store::RenewalParams params_for(const RenewOptions& options, const store::Lineage& lineage) {
+  store::RenewalParams params = lineage.params();
+  if (options.server)
+    params.server = *options.server;
+  if (options.authenticator)
+    params.authenticator = *options.authenticator;
+  if (!options.webroot_map.empty()) {
+    params.webroot_map = options.webroot_map;
+    params.webroot_path.clear();
+    for (const auto& [domain, root] : options.webroot_map) {
+      if (std::find(params.webroot_path.begin(), params.webroot_path.end(), root) ==
+          params.webroot_path.end())
+        params.webroot_path.push_back(root);
+    }
+  }
+  if (options.http01_port)
+    params.http01_port = *options.http01_port;
+  if (options.http01_address)
+    params.http01_address = *options.http01_address;
+  if (options.reuse_key)
+    params.reuse_key = *options.reuse_key;
+  // certbot saves the command-line hooks of a renewal in place of the recorded ones.
+  if (!options.hooks.pre_hooks.empty())
+    params.pre_hook = options.hooks.pre_hooks.front();
+  if (!options.hooks.post_hooks.empty())
+    params.post_hook = options.hooks.post_hooks.front();
+  if (!options.hooks.deploy_hooks.empty())
+    params.renew_hook = options.hooks.deploy_hooks.front();
+  if (params.server.empty())
+    throw UsageError("the renewal conf names no server");
+  return params;
+}
+
+void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunner& hook_runner,
+               Candidate& candidate) {
+  LineageOutcome& outcome = candidate.outcome;
+  store::Lineage& lineage = *candidate.lineage;
+  try {
+    store::RenewalParams params = params_for(options, lineage);
+    // Hooks recorded in the conf run only when the command line gives none.
+    std::vector<std::string> own_pre, own_deploy;
+    if (options.hooks.pre_hooks.empty() && !lineage.params().pre_hook.empty())
+      own_pre.push_back(lineage.params().pre_hook);
+    if (options.hooks.post_hooks.empty() && !lineage.params().post_hook.empty())
+      hook_runner.add_post_hook(lineage.params().post_hook);
+    if (options.hooks.deploy_hooks.empty() && !lineage.params().renew_hook.empty())
+      own_deploy.push_back(lineage.params().renew_hook);
+    hook_runner.run_pre_hooks(own_pre);
+
+    IssueRequest request{candidate.identifiers, params, &lineage, "", options.dry_run};
+    IssuedLineage issued = issue_lineage(context, request);
+    outcome.action = LineageOutcome::Action::renewed;
+    outcome.not_after = issued.not_after;
+    outcome.version = issued.version;
+    hook_runner.run_deploy_hooks(lineage.live_dir().string(), outcome.domains, own_deploy);
+  } catch (const Error& error) {
+    outcome.action = LineageOutcome::Action::failed;
+    outcome.reason = error.what();
+    util::log_debug("{}: renewal failed: {}", outcome.name, outcome.reason);
+  }
+}
+
+} // namespace
+
+bool RenewSummary::any_failed() const {
+  return std::any_of(outcomes.begin(), outcomes.end(), [](const LineageOutcome& outcome) {
+    return outcome.action == LineageOutcome::Action::failed;
+  });
+}
+
+std::string_view action_name(LineageOutcome::Action action) {
+  switch (action) {
+  case LineageOutcome::Action::renewed:
+    return "renewed";
+  case LineageOutcome::Action::not_due:
+    return "not_due";
+  default:
+    return "failed";
+  }
+}
+
+RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, util::Clock& clock,
+                       util::ProcessRunner& process_runner) {
+  std::vector<std::string> names = options.cert_names;
+  for (const auto& name : names) {
+    store::validate_cert_name(name);
+    if (!std::filesystem::exists(options.paths.renewal_conf(name)))
+      throw UsageError(fmt::format("no certificate named '{}' (see certsmith certificates)", name));
+  }
+  if (names.empty())
+    names = store::Lineage::list_names(options.paths);
+
+  std::vector<Candidate> candidates;
+  candidates.reserve(names.size());
+  for (const auto& name : names)
+    candidates.push_back(examine(options, name, clock.now()));
+
+  std::vector<Candidate*> due;
+  for (auto& candidate : candidates) {
+    if (candidate.lineage)
+      due.push_back(&candidate);
+  }
+  hooks::HookRunner hook_runner(options.hooks, process_runner);
+  if (!due.empty()) {
+    if (options.random_delay.count() > 0) {
+      std::uniform_int_distribution<long long> pick(0, options.random_delay.count());
+      std::random_device seed;
+      auto delay = std::chrono::milliseconds(pick(seed));
+      util::log_info("Waiting {} s (random delay before renewing; --no-random-sleep-on-renew "
+                     "skips it).",
+                     delay.count() / 1000);
+      clock.sleep_for(delay);
+    }
+    RunContext context(options.paths, transport, clock, options.account);
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t i = next++; i < due.size(); i = next++)
+        renew_one(options, context, hook_runner, *due[i]);
+    };
+    int workers = std::clamp<int>(options.jobs, 1, static_cast<int>(due.size()));
+    std::vector<std::thread> threads;
+    for (int i = 1; i < workers; ++i)
+      threads.emplace_back(worker);
+    worker();
+    for (auto& thread : threads)
+      thread.join();
+  }
+
+  RenewSummary summary;
+  std::vector<std::string> renewed_domains, failed_domains;
+  for (auto& candidate : candidates) {
+    auto& outcome = candidate.outcome;
+    auto& list =
+        outcome.action == LineageOutcome::Action::renewed ? renewed_domains : failed_domains;
+    if (outcome.action != LineageOutcome::Action::not_due)
+      list.insert(list.end(), outcome.domains.begin(), outcome.domains.end());
+    summary.outcomes.push_back(std::move(outcome));
+  }
+  hook_runner.run_post_hooks(renewed_domains, failed_domains);
+  summary.hook_failures = hook_runner.failures();
+  return summary;
+}
+
+} // namespace certsmith::issuance

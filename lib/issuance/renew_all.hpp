@@ -1,0 +1,66 @@
+#pragma once
+// `renew`: every lineage (or the named ones) whose time has come is renewed
+// with the settings its renewal conf recorded, several at once, with certbot's
+// pre/deploy/post hooks. One lineage failing never stops the others.
+
+#include "hooks/hook_runner.hpp"
+#include "http/transport.hpp"
+#include "issuance/account.hpp"
+#include "store/tree_paths.hpp"
+#include "util/clock.hpp"
+#include "util/process_runner.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace certsmith::issuance {
+
+struct RenewOptions {
+  store::TreePaths paths;
+  std::vector<std::string> cert_names; // empty = every lineage
+  bool force_renewal = false;
+  bool dry_run = false; // obtain, store nothing
+  int jobs = 4;
+  /// certbot's non-interactive random delay before contacting the CA (only
+  /// when something is due); zero for none.
+  std::chrono::milliseconds random_delay{0};
+
+  // Command-line values that override what each renewal conf recorded.
+  std::optional<std::string> server;
+  std::optional<std::string> authenticator;
+  std::map<std::string, std::string> webroot_map;
+  std::optional<int> http01_port;
+  std::optional<std::string> http01_address;
+  std::optional<bool> reuse_key;
+  AccountRequest account;
+
+  hooks::HookConfig hooks; // command-line hooks and the renewal-hooks/ directories
+};
+
+struct LineageOutcome {
+  enum class Action { renewed, not_due, failed };
+  std::string name;
+  Action action = Action::not_due;
+  std::string reason; // why it was (not) due, or why it failed
+  std::vector<std::string> domains;
+  std::chrono::system_clock::time_point not_after; // of the certificate now live
+  int version = 0;                                 // archive version written
+};
+
+struct RenewSummary {
+  std::vector<LineageOutcome> outcomes; // in lineage-name order
+  std::vector<hooks::HookFailure> hook_failures;
+  bool any_failed() const;
+};
+
+/// Renew what is due. Throws only for problems of the whole run (e.g. a named
+/// lineage that does not exist); per-lineage problems become outcomes.
+RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, util::Clock& clock,
+                       util::ProcessRunner& process_runner);
+
+std::string_view action_name(LineageOutcome::Action action);
+
+} // namespace certsmith::issuance
