@@ -116,6 +116,16 @@ int run_renew(const Options& options) {
     renew.reuse_key = false;
   renew.account = {options.email, options.register_unsafely_without_email, options.agree_tos};
   renew.hooks = hook_config(options);
+  // A progress line only for a person watching a long run.
+  if (!options.quiet && !options.json && isatty(STDERR_FILENO)) {
+    renew.on_progress = [](std::size_t done, std::size_t total) {
+      if (total <= 5)
+        return;
+      std::fprintf(stderr, "\rRenewing: %zu of %zu done", done, total);
+      if (done == total)
+        std::fputs("\n", stderr);
+    };
+  }
 
   http::TransportOptions transport_options;
   transport_options.ca_bundle =

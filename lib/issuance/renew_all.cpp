@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <fmt/format.h>
 #include <random>
 #include <thread>
@@ -182,9 +183,16 @@ RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, 
     }
     RunContext context(options.paths, transport, clock, options.account);
     std::atomic<std::size_t> next{0};
+    std::size_t done = 0;
+    std::mutex progress_mutex;
     auto worker = [&] {
-      for (std::size_t i = next++; i < due.size(); i = next++)
+      for (std::size_t i = next++; i < due.size(); i = next++) {
         renew_one(options, context, hook_runner, *due[i]);
+        if (options.on_progress) {
+          std::lock_guard lock(progress_mutex);
+          options.on_progress(++done, due.size());
+        }
+      }
     };
     int workers = std::clamp<int>(options.jobs, 1, static_cast<int>(due.size()));
     std::vector<std::thread> threads;

@@ -11,6 +11,7 @@
 #include "util/process_runner.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ struct RenewOptions {
   AccountRequest account;
 
   hooks::HookConfig hooks; // command-line hooks and the renewal-hooks/ directories
+
+  /// Called (from worker threads, serialized) after each due lineage is done.
+  std::function<void(std::size_t done, std::size_t total)> on_progress;
 };
 
 struct LineageOutcome {
