@@ -73,7 +73,7 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request) {
     (identifier.type == "ip" ? csr.ip_addresses : csr.dns_names).push_back(identifier.value);
   IssuedCertificate issued =
       obtain_certificate(*account.client, account.thumbprint, request.identifiers,
-                         crypto::make_csr_der(key, csr), {solver.get()});
+                         crypto::make_csr_der(key, csr), {solver.get()}, request.replaces);
 
   std::string key_pem = key.to_pem();
   if (!crypto::certificate_matches_key(issued.cert_pem, key_pem))

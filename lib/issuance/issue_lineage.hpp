@@ -22,6 +22,7 @@ struct IssueRequest {
   store::Lineage* existing = nullptr; // renew this lineage; nullptr = create new_name
   std::string new_name;               // for a new lineage
   bool dry_run = false;               // obtain, store nothing
+  std::string replaces;               // ARI certificate ID of the certificate replaced
 };
 
 struct IssuedLineage {

@@ -82,6 +82,24 @@ private:
   std::vector<std::pair<challenge::Solver*, std::vector<challenge::Task>>> m_performed;
 };
 
+// RFC 9773 §5: a CA may refuse `replaces` (already replaced, or not ours to
+// replace); the certificate is still wanted, so ask once more without it.
+acme::Order new_order(acme::Client& client, const std::vector<acme::Identifier>& identifiers,
+                      const std::string& replaces) {
+  if (replaces.empty() || client.directory().renewal_info.empty())
+    return client.new_order(identifiers);
+  try {
+    return client.new_order(identifiers, replaces);
+  } catch (const acme::AcmeError& error) {
+    if (error.problem().status >= 500)
+      throw;
+    util::log_warning("the CA refused to record that this order replaces {} ({}); ordering "
+                      "without it",
+                      replaces, error.problem().describe());
+    return client.new_order(identifiers);
+  }
+}
+
 } // namespace
 
 const acme::Challenge* choose_challenge(const acme::Authorization& authorization,
@@ -101,8 +119,9 @@ const acme::Challenge* choose_challenge(const acme::Authorization& authorization
 IssuedCertificate obtain_certificate(acme::Client& client, const std::string& account_thumbprint,
                                      const std::vector<acme::Identifier>& identifiers,
                                      const std::string& csr_der,
-                                     const std::vector<challenge::Solver*>& solvers) {
-  acme::Order order = client.new_order(identifiers);
+                                     const std::vector<challenge::Solver*>& solvers,
+                                     const std::string& replaces) {
+  acme::Order order = new_order(client, identifiers, replaces);
   util::log_debug("order {} is {}", order.url, order.status);
 
   std::vector<PendingChallenge> pending;

@@ -26,9 +26,12 @@ const acme::Challenge* choose_challenge(const acme::Authorization& authorization
 /// use an account; account_thumbprint is its RFC 7638 thumbprint. Solvers are
 /// cleaned up whatever happens. Throws ChallengeError listing each failed
 /// identifier (one line each), AcmeError, ProtocolError or NetworkError.
+/// replaces: the ARI certificate ID of the certificate this one replaces
+/// (RFC 9773 §5), sent only to a CA with renewalInfo.
 IssuedCertificate obtain_certificate(acme::Client& client, const std::string& account_thumbprint,
                                      const std::vector<acme::Identifier>& identifiers,
                                      const std::string& csr_der,
-                                     const std::vector<challenge::Solver*>& solvers);
+                                     const std::vector<challenge::Solver*>& solvers,
+                                     const std::string& replaces = {});
 
 } // namespace certsmith::issuance

@@ -1,8 +1,13 @@
 #include "issuance/renew_all.hpp"
 
+#include "acme/ari.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "renew/ari_cache.hpp"
+#include "renew/ari_check.hpp"
 #include "renew/due.hpp"
+#include "renew/expiry_index.hpp"
+#include "store/atomic_file.hpp"
 #include "store/lineage.hpp"
 #include "store/lineage_name.hpp"
 #include "util/error.hpp"
@@ -11,8 +16,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <fmt/format.h>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -25,48 +30,115 @@ struct Candidate {
   LineageOutcome outcome;
   std::optional<store::Lineage> lineage;
   std::vector<acme::Identifier> identifiers;
+  std::string cert_id; // RFC 9773 certificate ID, "" without an AKI
 };
 
-Candidate examine(const RenewOptions& options, const std::string& name,
-                  util::Clock::TimePoint now) {
-  Candidate candidate;
-  candidate.outcome.name = name;
-  try {
-    store::Lineage lineage = store::Lineage::load(options.paths, name);
-    auto facts = crypto::read_certificate(lineage.read_cert_pem());
-    candidate.outcome.domains = facts.dns_names;
-    candidate.outcome.domains.insert(candidate.outcome.domains.end(), facts.ip_addresses.begin(),
-                                     facts.ip_addresses.end());
-    candidate.outcome.not_after = facts.not_after;
-    for (const auto& domain : facts.dns_names)
-      candidate.identifiers.push_back({"dns", domain});
-    for (const auto& address : facts.ip_addresses)
-      candidate.identifiers.push_back({"ip", address});
+// Reads every lineage and decides whether it is due: facts come from the
+// expiry index (no PEM parsed for unchanged certificates), ARI windows from
+// the CA within what the ARI cache and certbot's ari_retry_after allow.
+class Examiner {
+public:
+  Examiner(const RenewOptions& options, http::Transport& transport, util::Clock& clock)
+      : m_options(options), m_transport(transport), m_clock(clock),
+        m_index(renew::ExpiryIndex::load(renew::ExpiryIndex::default_path(options.paths))),
+        m_cache(renew::AriCache::load(renew::AriCache::default_path(options.paths))) {}
 
-    renew::DueInputs inputs{facts.not_before, facts.not_after, std::nullopt, std::nullopt, 0.0};
-    if (const auto& before = lineage.params().renew_before_expiry) {
-      inputs.renew_before_expiry = renew::parse_renew_before_expiry(*before);
-      if (!inputs.renew_before_expiry)
-        util::log_warning("{}: ignoring renew_before_expiry = '{}'", name,
-                          util::escape_untrusted(*before, 40));
+  Candidate examine(const std::string& name) {
+    Candidate candidate;
+    candidate.outcome.name = name;
+    try {
+      store::Lineage lineage = store::Lineage::load(m_options.paths, name);
+      const renew::IndexedCertificate& facts = m_index.facts_for(lineage);
+      candidate.outcome.domains = facts.names;
+      candidate.outcome.not_after = facts.not_after;
+      for (const auto& value : facts.names)
+        candidate.identifiers.push_back(
+            {value.find(':') != std::string::npos ||
+                     value.find_first_not_of("0123456789.") == std::string::npos
+                 ? "ip"
+                 : "dns",
+             value});
+      if (!facts.authority_key_id.empty())
+        candidate.cert_id = acme::ari_certificate_id(facts.authority_key_id, facts.serial_der);
+      m_cert_ids.push_back(candidate.cert_id);
+
+      renew::DueInputs inputs{
+          facts.not_before, facts.not_after, std::nullopt, std::nullopt,
+          renew::ari_fraction(candidate.cert_id.empty() ? name : candidate.cert_id)};
+      if (const auto& before = lineage.params().renew_before_expiry) {
+        inputs.renew_before_expiry = renew::parse_renew_before_expiry(*before);
+        if (!inputs.renew_before_expiry)
+          util::log_warning("{}: ignoring renew_before_expiry = '{}'", name,
+                            util::escape_untrusted(*before, 40));
+      }
+      if (!m_options.force_renewal && !candidate.cert_id.empty())
+        inputs.ari_window = ari_window(lineage, candidate.cert_id, facts.not_after);
+      renew::DueDecision decision = renew::decide_due(inputs, m_clock.now());
+      if (m_options.force_renewal) {
+        candidate.outcome.reason = "forced (--force-renewal)";
+        candidate.lineage = std::move(lineage);
+      } else if (decision.due) {
+        candidate.outcome.reason = decision.reason;
+        candidate.lineage = std::move(lineage);
+      } else {
+        candidate.outcome.reason = fmt::format(
+            "not due until {} ({})", renew::format_utc_date(decision.when), decision.reason);
+      }
+    } catch (const Error& error) {
+      candidate.outcome.action = LineageOutcome::Action::failed;
+      candidate.outcome.reason = error.what();
     }
-    renew::DueDecision decision = renew::decide_due(inputs, now);
-    if (options.force_renewal) {
-      candidate.outcome.reason = "forced (--force-renewal)";
-      candidate.lineage = std::move(lineage);
-    } else if (decision.due) {
-      candidate.outcome.reason = decision.reason;
-      candidate.lineage = std::move(lineage);
-    } else {
-      candidate.outcome.reason = fmt::format(
-          "not due until {} ({})", renew::format_utc_date(decision.when), decision.reason);
-    }
-  } catch (const Error& error) {
-    candidate.outcome.action = LineageOutcome::Action::failed;
-    candidate.outcome.reason = error.what();
+    return candidate;
   }
-  return candidate;
-}
+
+  // The caches are only caches: failing to save them costs speed, not correctness.
+  void save(const std::vector<std::string>& names) noexcept {
+    try {
+      m_index.retain(names);
+      m_index.save();
+      m_cache.retain(m_cert_ids, m_clock.now());
+      m_cache.save();
+    } catch (const std::exception& error) {
+      util::log_warning("could not save the renewal caches in {}: {}",
+                        m_options.paths.work_dir.string(), error.what());
+    }
+    util::log_debug("expiry index: {} hits, {} misses", m_index.hits(), m_index.misses());
+  }
+
+private:
+  std::optional<renew::AriWindow> ari_window(const store::Lineage& lineage,
+                                             const std::string& cert_id,
+                                             util::Clock::TimePoint not_after) {
+    std::string server = m_options.server.value_or(lineage.params().server);
+    if (server.empty())
+      return std::nullopt;
+    auto& client = m_clients[server];
+    if (!client)
+      client = std::make_unique<acme::Client>(m_transport, m_clock, server);
+    store::ConfigObj conf = lineage.conf();
+    renew::AriCheck check =
+        renew::check_renewal_info(*client, m_cache, conf, cert_id, not_after, m_clock.now());
+    if (!check.warning.empty())
+      util::log_warning("{}: renewal information unavailable: {}", lineage.name(),
+                        util::escape_untrusted(check.warning, 300));
+    if (check.conf_changed) {
+      try {
+        store::write_file_atomic(lineage.conf_path(), conf.to_string(), 0644);
+      } catch (const Error& error) {
+        util::log_warning("{}: {}", lineage.name(), error.what());
+      }
+    }
+    return check.window;
+  }
+
+  const RenewOptions& m_options;
+  http::Transport& m_transport;
+  util::Clock& m_clock;
+  renew::ExpiryIndex m_index;
+  renew::AriCache m_cache;
+  std::map<std::string, std::unique_ptr<acme::Client>> m_clients;
+  std::vector<std::string> m_cert_ids;
+};
 
 store::RenewalParams params_for(const RenewOptions& options, const store::Lineage& lineage) {
   store::RenewalParams params = lineage.params();
@@ -117,7 +189,8 @@ void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunn
       own_deploy.push_back(lineage.params().renew_hook);
     hook_runner.run_pre_hooks(own_pre);
 
-    IssueRequest request{candidate.identifiers, params, &lineage, "", options.dry_run};
+    IssueRequest request{candidate.identifiers, params,           &lineage, "",
+                         options.dry_run,       candidate.cert_id};
     IssuedLineage issued = issue_lineage(context, request);
     outcome.action = LineageOutcome::Action::renewed;
     outcome.not_after = issued.not_after;
@@ -162,8 +235,10 @@ RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, 
 
   std::vector<Candidate> candidates;
   candidates.reserve(names.size());
+  Examiner examiner(options, transport, clock);
   for (const auto& name : names)
-    candidates.push_back(examine(options, name, clock.now()));
+    candidates.push_back(examiner.examine(name));
+  examiner.save(names);
 
   std::vector<Candidate*> due;
   for (auto& candidate : candidates) {
