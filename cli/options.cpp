@@ -132,6 +132,8 @@ std::vector<issuance::DomainOrWebroot> scan_domain_and_webroot_order(int argc, c
 void start_logging(const Options& options) {
   if (options.quiet)
     util::set_terminal_level(util::LogLevel::error);
+  else if (options.json) // stdout carries the JSON document alone; -v detail is in the log
+    util::set_terminal_level(util::LogLevel::warning);
   else if (options.verbose > 0)
     util::set_terminal_level(util::LogLevel::debug);
   util::open_log_file(std::filesystem::path(options.logs_dir) / "certsmith.log");

@@ -71,11 +71,12 @@ public:
           util::log_warning("{}: ignoring renew_before_expiry = '{}'", name,
                             util::escape_untrusted(*before, 40));
       }
-      if (!m_options.force_renewal && !candidate.cert_id.empty())
+      if (!m_options.force_renewal && !m_options.dry_run && !candidate.cert_id.empty())
         inputs.ari_window = ari_window(lineage, candidate.cert_id, facts.not_after);
       renew::DueDecision decision = renew::decide_due(inputs, m_clock.now());
-      if (m_options.force_renewal) {
-        candidate.outcome.reason = "forced (--force-renewal)";
+      // certbot's --dry-run simulates the renewal of every lineage.
+      if (m_options.force_renewal || m_options.dry_run) {
+        candidate.outcome.reason = m_options.dry_run ? "dry run" : "forced (--force-renewal)";
         candidate.lineage = std::move(lineage);
       } else if (decision.due) {
         candidate.outcome.reason = decision.reason;
