@@ -4,6 +4,7 @@
 #include "crypto/private_key.hpp"
 #include "util/error.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <array>
 #include <ctime>
@@ -87,7 +88,11 @@ std::chrono::system_clock::time_point to_time_point(const ASN1_TIME* time) {
   if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) {
     detail::throw_crypto_error("cannot decode certificate validity");
   }
-  return std::chrono::system_clock::from_time_t(timegm(&parts));
+  // system_clock counts nanoseconds in 64 bits (years 1678-2262); RFC 5280's
+  // 99991231235959Z "no expiry" and other far dates are clamped into range.
+  constexpr std::time_t k_limit = 9'000'000'000; // about year 2255 / 1684
+  std::time_t seconds = std::clamp<std::time_t>(timegm(&parts), -k_limit, k_limit);
+  return std::chrono::system_clock::from_time_t(seconds);
 }
 
 // certbot prints serials as Python's '{0:x}': lower-case, no leading zeros.
