@@ -110,7 +110,7 @@ TEST_CASE_METHOD(Fixture, "a corrupt renewal conf fails that lineage only") {
   CHECK(runner.requests().empty());
 }
 
-TEST_CASE_METHOD(Fixture, "--cert-name must name an existing lineage and be a safe name") {
+TEST_CASE_METHOD(Fixture, "a named lineage must exist and have a safe name") {
   options.cert_names = {"missing.example.com"};
   CHECK_THROWS_AS(run(), UsageError);
   options.cert_names = {"../../etc"};
