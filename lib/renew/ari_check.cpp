@@ -55,7 +55,7 @@ AriCheck check_renewal_info(acme::Client& client, AriCache& cache, store::Config
   } catch (const Error& error) {
     if (check.asked_ca)
       cache.record_failure(cert_id, now);
-    check.warning = fmt::format("ACME Renewal Information unavailable: {}", error.what());
+    check.warning = error.what();
   }
   if (check.asked_ca) {
     write_ari_retry_after(conf, cache.find(cert_id)->next_fetch);
