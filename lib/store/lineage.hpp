@@ -102,7 +102,9 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
 /// with `params` (unknown keys kept) if that changes its text. Files in live/NAME
 /// other than the four links, the README among them, are carried over. If
 /// anything fails before the exchange, the new archive files and the temp
-/// directory are removed and live/ is untouched. Returns N+1. Throws StorageError.
+/// directory are removed and live/ is untouched. Last, old archive versions are
+/// pruned (prune_archive in archive_prune.hpp; its failures are only logged).
+/// Returns N+1. Throws StorageError.
 int save_successor(Lineage& lineage, const CertificateFiles& files, const RenewalParams& params);
 
 /// The README certbot writes in live/ (`base`) and in each live/NAME.

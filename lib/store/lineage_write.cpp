@@ -1,3 +1,4 @@
+#include "store/archive_prune.hpp"
 #include "store/atomic_file.hpp"
 #include "store/fault_injection.hpp"
 #include "store/file_batch.hpp"
@@ -397,6 +398,9 @@ int save_successor(Lineage& lineage, const CertificateFiles& files, const Renewa
   }
   lineage.m_params = read_renewal_params(conf);
   lineage.m_conf = std::move(conf);
+  // Last, as certbot does after switching its links: the new version is in place
+  // whatever happens to the old ones.
+  prune_archive(lineage);
   return version;
 }
 
