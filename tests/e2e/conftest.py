@@ -123,24 +123,34 @@ class CertsmithRunner:
     def logs_dir(self) -> Path:
         return self.sandbox / "logs"
 
-    def __call__(self, *args: str, server: str | None = None, dirs: bool = True, env: dict | None = None,
-                 check_tree: bool = True, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
-        """Runs `certsmith ARGS`; certonly also gets --server, --http-01-port and -n.
+    def argv(self, *args: str, server: str | None = None, dirs: bool = True) -> list[str]:
+        """The command line `certsmith ARGS` runs as; certonly also gets --server, --http-01-port and -n;
+        renew gets --no-random-sleep-on-renew (stdin is no TTY, so it would otherwise wait up to 8 minutes)
+        and -n.
 
-        dirs=False leaves out --config-dir/--work-dir/--logs-dir (e.g. for --version). env adds variables
-        (REQUESTS_CA_BUNDLE is Pebble's listener cert unless overridden); a value of None removes one.
+        renew gets no --server/--http-01-port: it must use what each renewal conf recorded, and the renew
+        tests check that it does (pass them explicitly to override). dirs=False leaves out
+        --config-dir/--work-dir/--logs-dir (e.g. for --version).
         """
         argv = [str(self.binary), *map(str, args)]
         if dirs:
             argv += ["--config-dir", str(self.config_dir), "--work-dir", str(self.work_dir),
                      "--logs-dir", str(self.logs_dir)]
-        if args and args[0] == "certonly":
+        command = args[0] if args else None
+        if command == "certonly":
             if "--server" not in args:
                 argv += ["--server", server or self.server]
             if "--http-01-port" not in args:
                 argv += ["--http-01-port", str(self.http_port)]
-            if "-n" not in args and "--non-interactive" not in args:
-                argv.append("-n")
+        if command == "renew" and "--no-random-sleep-on-renew" not in args:
+            argv.append("--no-random-sleep-on-renew")
+        if command in ("certonly", "renew") and "-n" not in args and "--non-interactive" not in args:
+            argv.append("-n")
+        return argv
+
+    def environment(self, env: dict | None = None) -> dict[str, str]:
+        """The process environment: ours, REQUESTS_CA_BUNDLE = Pebble's listener cert, then `env` on top
+        (a value of None removes a variable)."""
         run_env = os.environ.copy()
         run_env["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
         for key, value in (env or {}).items():
@@ -148,8 +158,14 @@ class CertsmithRunner:
                 run_env.pop(key, None)
             else:
                 run_env[key] = value
+        return run_env
+
+    def __call__(self, *args: str, server: str | None = None, dirs: bool = True, env: dict | None = None,
+                 check_tree: bool = True, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
+        """Runs `certsmith ARGS` (command line as argv() builds it, environment as environment()) to its end."""
+        argv = self.argv(*args, server=server, dirs=dirs)
         try:
-            result = subprocess.run(argv, cwd=self.sandbox, env=run_env, stdin=subprocess.DEVNULL,
+            result = subprocess.run(argv, cwd=self.sandbox, env=self.environment(env), stdin=subprocess.DEVNULL,
                                     capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired as e:
             pytest.fail(f"certsmith did not finish within {timeout}s: {' '.join(argv)}\n"
@@ -158,6 +174,13 @@ class CertsmithRunner:
         if check_tree:
             assert_tree_safe(self.config_dir)
         return result
+
+    def start(self, *args: str, env: dict | None = None, **popen_kwargs) -> subprocess.Popen:
+        """Starts `certsmith ARGS` in the background (stdout/stderr piped as text unless overridden)."""
+        popen_kwargs.setdefault("stdout", subprocess.PIPE)
+        popen_kwargs.setdefault("stderr", subprocess.PIPE)
+        return subprocess.Popen(self.argv(*args), cwd=self.sandbox, env=self.environment(env),
+                                stdin=subprocess.DEVNULL, text=True, **popen_kwargs)
 
     def certonly(self, *domains: str, extra: tuple = (), **kwargs) -> subprocess.CompletedProcess:
         """certonly --standalone for `domains` with an unsafe-without-email account."""

@@ -89,8 +89,16 @@ def parse_renewal_conf(path: Path) -> dict:
             continue
         key, sep, value = line.partition("=")
         assert sep, f"{path}: not a key = value line: {raw!r}"
-        current[key.strip()] = value.strip()
+        current[key.strip()] = _unquote(value.strip())
     return data
+
+
+def _unquote(value: str) -> str:
+    """configobj quotes a value holding quotes, a comma or a # with ' or " (or triple quotes when it holds both)."""
+    for quote in ("'''", '"""', "'", '"'):
+        if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
+            return value[len(quote):-len(quote)]
+    return value
 
 
 def conf_list(value: str) -> list[str]:
@@ -118,3 +126,61 @@ def snapshot(root: Path, exclude: tuple[Path, ...] = ()) -> dict[str, tuple]:
 
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in Path(root).rglob("*") if p.is_file() or p.is_symlink())
+
+
+def live_version(live_dir: Path, stem: str = "cert") -> int:
+    """N of the archive file live_dir/STEM.pem points to (its link text must be ../../archive/NAME/STEMN.pem)."""
+    target = os.readlink(Path(live_dir) / f"{stem}.pem")
+    m = re.fullmatch(rf"\.\./\.\./archive/[^/]+/{stem}(\d+)\.pem", target)
+    assert m, f"{live_dir}/{stem}.pem -> {target}: not certbot's relative archive link"
+    return int(m.group(1))
+
+
+def cert_matches_key(cert: Path, key: Path) -> bool:
+    """Whether the certificate's public key is the key's; through python3-cryptography when present (fast, for
+    loops that check thousands of times), otherwise the openssl command."""
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+    except ImportError:
+        return public_key_of_cert(cert) == public_key_of_key(key)
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    cert_key = x509.load_pem_x509_certificate(Path(cert).read_bytes()).public_key().public_bytes(*spki)
+    own_key = serialization.load_pem_private_key(Path(key).read_bytes(), password=None).public_key()
+    return cert_key == own_key.public_bytes(*spki)
+
+
+def lineage_problems(config_dir: Path, name: str) -> list[str]:
+    """What is wrong with live/NAME as certbot and a web server read it (empty = consistent): all four links
+    resolve to the same archive version, cert.pem matches privkey.pem, fullchain.pem = cert.pem + chain.pem,
+    and no private key is readable by group or others."""
+    live = Path(config_dir) / "live" / name
+    problems = []
+    versions = set()
+    for stem in LIVE_FILES:
+        link = live / f"{stem}.pem"
+        if not link.is_symlink():
+            problems.append(f"{link} is not a symlink")
+            continue
+        if not link.exists():
+            problems.append(f"{link} -> {os.readlink(link)} dangles")
+            continue
+        try:
+            versions.add(live_version(live, stem))
+        except AssertionError as e:
+            problems.append(str(e))
+    if problems:
+        return problems
+    if len(versions) != 1:
+        problems.append(f"live/{name} links point at different versions {sorted(versions)}")
+    if (live / "fullchain.pem").read_text() != (live / "cert.pem").read_text() + (live / "chain.pem").read_text():
+        problems.append(f"live/{name}/fullchain.pem is not cert.pem + chain.pem")
+    try:
+        if not cert_matches_key(live / "cert.pem", live / "privkey.pem"):
+            problems.append(f"live/{name}/cert.pem does not match privkey.pem")
+    except (ValueError, TypeError, AssertionError) as e:  # a truncated or garbled PEM file
+        problems.append(f"live/{name}: cannot compare cert.pem and privkey.pem: {e}")
+    key_mode = stat.S_IMODE((live / "privkey.pem").stat().st_mode)  # of the archive file it points to
+    if key_mode & 0o077:
+        problems.append(f"live/{name}/privkey.pem has mode {key_mode:04o}")
+    return problems

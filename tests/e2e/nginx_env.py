@@ -18,13 +18,19 @@ NGINX_HINT = "nginx is not installed: run `bash packaging/install-deps.sh --test
 
 
 class Nginx:
-    """nginx in the foreground on 127.0.0.1:port and [::1]:port with `root` as document root."""
+    """nginx in the foreground on 127.0.0.1:port and [::1]:port with `root` as document root.
 
-    def __init__(self, workdir: str | os.PathLike, port: int, root: str | os.PathLike, ipv6: bool = True):
+    vhosts maps host names to document roots of their own (name-based virtual hosts on the same port), as a
+    server hosting several sites has; any other name gets `root`.
+    """
+
+    def __init__(self, workdir: str | os.PathLike, port: int, root: str | os.PathLike, ipv6: bool = True,
+                 vhosts: dict[str, str | os.PathLike] | None = None):
         self.workdir = Path(workdir)
         self.port = port
         self.root = Path(root)
         self.ipv6 = ipv6
+        self.vhosts = {name: Path(path) for name, path in (vhosts or {}).items()}
         self.access_log = self.workdir / "access.log"
         self.error_log = self.workdir / "error.log"
         self._proc: subprocess.Popen | None = None
@@ -41,6 +47,12 @@ class Nginx:
         # As root, workers would drop to "nobody" and could not read pytest's 0700 temp dirs.
         user = "user root root;" if os.geteuid() == 0 else ""
         tmp = self.workdir / "tmp"
+        vhosts = "".join(f"""
+    server {{
+        {listen}
+        server_name {name};
+        root {root};
+    }}""" for name, root in self.vhosts.items())
         conf = self.workdir / "nginx.conf"
         conf.write_text(f"""
 {user}
@@ -58,10 +70,10 @@ http {{
     scgi_temp_path {tmp}/scgi;
     default_type application/octet-stream;
     server {{
-        {listen}
+        {listen.replace(";", " default_server;")}
         server_name _;
         root {self.root};
-    }}
+    }}{vhosts}
 }}
 """)
         self._stderr = open(self.workdir / "stderr.log", "ab")
