@@ -4,6 +4,7 @@
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
 #include "renew/due.hpp"
+#include "renew/expiry_index.hpp"
 #include "store/lineage.hpp"
 #include "store/lineage_name.hpp"
 #include "util/error.hpp"
@@ -31,6 +32,7 @@ std::set<std::string> names_of(const crypto::CertificateFacts& facts) {
 
 // The lineage this request continues: the one named by --cert-name, else the
 // one whose certificate holds exactly the requested names (certbot's match).
+// The expiry index spares parsing every lineage's certificate on each run.
 std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
                                            const std::set<std::string>& names) {
   if (request.cert_name) {
@@ -38,16 +40,26 @@ std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
       return std::nullopt;
     return store::Lineage::load(request.paths, *request.cert_name);
   }
+  auto index = renew::ExpiryIndex::load(renew::ExpiryIndex::default_path(request.paths));
+  std::optional<store::Lineage> found;
   for (const auto& name : store::Lineage::list_names(request.paths)) {
     try {
       store::Lineage lineage = store::Lineage::load(request.paths, name);
-      if (names_of(crypto::read_certificate(lineage.read_cert_pem())) == names)
-        return lineage;
+      const auto& facts = index.facts_for(lineage);
+      if (std::set<std::string>(facts.names.begin(), facts.names.end()) == names) {
+        found = std::move(lineage);
+        break;
+      }
     } catch (const Error& error) {
       util::log_debug("skipping lineage {}: {}", name, error.what());
     }
   }
-  return std::nullopt;
+  try {
+    index.save();
+  } catch (const Error& error) {
+    util::log_debug("expiry index not saved: {}", error.what());
+  }
+  return found;
 }
 
 // What the renewal conf will record: the lineage's earlier settings (so keys
