@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <mutex>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -151,6 +152,13 @@ void warn(const std::string& message) noexcept {
   }
 }
 
+// Parallel renewals may share a webroot: one solver's cleanup must not remove
+// .well-known/acme-challenge between another's opening it and writing its file.
+std::mutex& webroot_tree_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 } // namespace
 
 Http01WebrootSolver::Http01WebrootSolver(std::map<std::string, fs::path> webroot_map)
@@ -179,6 +187,7 @@ void Http01WebrootSolver::perform(const std::vector<Task>& tasks) {
                                        shown_path(webroot->second), shown(task.identifier)));
     }
   }
+  std::lock_guard lock(webroot_tree_mutex());
   for (const Task& task : tasks) {
     const fs::path& webroot = m_webroot_map.at(task.identifier);
     FileDescriptor root(open(webroot.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -198,6 +207,7 @@ void Http01WebrootSolver::perform(const std::vector<Task>& tasks) {
 }
 
 void Http01WebrootSolver::cleanup(const std::vector<Task>& tasks) noexcept {
+  std::lock_guard lock(webroot_tree_mutex());
   for (const Task& task : tasks) {
     const auto webroot = m_webroot_map.find(task.identifier);
     if (webroot == m_webroot_map.end() || !crypto::is_base64url(task.token)) {

@@ -1,12 +1,14 @@
 #include "challenge/http01_webroot.hpp"
 #include "util/error.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 using Catch::Matchers::Contains;
@@ -220,4 +222,28 @@ TEST_CASE("webroot cleanup removes only files this solver wrote", "[challenge]")
   Http01WebrootSolver solver({{"example.com", webroot}});
   solver.cleanup({task_for("example.com", "someoneElses")});
   CHECK(read(challenge_dir / "someoneElses") == "theirs");
+}
+
+TEST_CASE("parallel lineages sharing a webroot never remove each other's challenge directory",
+          "[challenge]") {
+  TempDir webroot;
+  constexpr int k_rounds = 300;
+  std::atomic<int> failures{0};
+  auto lineage = [&](const std::string& domain, const std::string& token) {
+    Http01WebrootSolver solver({{domain, webroot.path()}});
+    std::vector<Task> tasks{{domain, "http-01", token, token + ".thumb"}};
+    for (int i = 0; i < k_rounds; ++i) {
+      try {
+        solver.perform(tasks);
+      } catch (const ChallengeError&) {
+        ++failures;
+      }
+      solver.cleanup(tasks);
+    }
+  };
+  std::thread first(lineage, "a.example.com", "tokenA");
+  std::thread second(lineage, "b.example.com", "tokenB");
+  first.join();
+  second.join();
+  CHECK(failures == 0);
 }
