@@ -63,6 +63,12 @@ std::filesystem::path pending_live_dir(const std::filesystem::path& live_dir) {
 }
 
 Lineage Lineage::load(const TreePaths& paths, const std::string& name) {
+  Lineage lineage = load_for_check(paths, name);
+  lineage.verify();
+  return lineage;
+}
+
+Lineage Lineage::load_for_check(const TreePaths& paths, const std::string& name) {
   validate_cert_name(name);
   Lineage lineage;
   lineage.m_name = name;
@@ -87,16 +93,19 @@ Lineage Lineage::load(const TreePaths& paths, const std::string& name) {
   lineage.m_archive_dir = archive && !archive->empty() ? std::filesystem::path(*archive)
                                                        : paths.lineage_archive_dir(name);
   lineage.m_params = read_renewal_params(lineage.m_conf);
+  return lineage;
+}
 
+void Lineage::verify() const {
   // A crash between building live/.NAME.new and removing it leaves it behind;
   // live/NAME itself is complete in either case.
   std::error_code ignored;
-  auto live_dir = lineage.live_dir();
-  if (live_dir.is_absolute() && live_dir.has_filename()) {
-    std::filesystem::remove_all(pending_live_dir(live_dir), ignored);
+  auto live = live_dir();
+  if (live.is_absolute() && live.has_filename()) {
+    std::filesystem::remove_all(pending_live_dir(live), ignored);
   }
 
-  for (const auto& link : lineage.m_links) {
+  for (const auto& link : m_links) {
     struct stat st {};
     if (::lstat(link.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
       throw StorageError(fmt::format("{}: expected a symlink", link.string()));
@@ -106,7 +115,6 @@ Lineage Lineage::load(const TreePaths& paths, const std::string& name) {
                                      std::filesystem::read_symlink(link, ignored).string()));
     }
   }
-  return lineage;
 }
 
 std::vector<std::string> Lineage::list_names(const TreePaths& paths) {

@@ -38,6 +38,16 @@ public:
   /// StorageError with a one-line reason for a missing or corrupt conf or files.
   static Lineage load(const TreePaths& paths, const std::string& name);
 
+  /// Only what deciding due-ness needs: renewal/NAME.conf read and parsed and
+  /// the paths it names resolved, with load's errors for the name and the conf;
+  /// the live links are neither checked nor cleaned up. Call verify() before
+  /// using the lineage's files beyond cert_path().
+  static Lineage load_for_check(const TreePaths& paths, const std::string& name);
+
+  /// What load does after load_for_check: remove a crash's live/.NAME.new and
+  /// check the four live symlinks. Throws StorageError with a one-line reason.
+  void verify() const;
+
   /// Names of all lineages: renewal/*.conf without ".conf", sorted; names that
   /// fail validate_cert_name are skipped. Empty when renewal/ does not exist.
   static std::vector<std::string> list_names(const TreePaths& paths);
@@ -91,7 +101,8 @@ private:
 /// README (live/NAME 0755), live/README, and renewal/NAME.conf (0644, version
 /// 2.1.0, absolute paths, [renewalparams]). archive/, live/, renewal/ are
 /// created 0700. The conf is written last, so a failed creation leaves no
-/// lineage behind. Throws StorageError (name taken, I/O) or UsageError.
+/// lineage behind. Temp files a killed writer left for `name` (and for
+/// live/README) are removed first. Throws StorageError (name taken, I/O) or UsageError.
 Lineage create_lineage(const TreePaths& paths, const std::string& name,
                        const CertificateFiles& files, const RenewalParams& params);
 
@@ -104,7 +115,8 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
 /// anything fails before the exchange, the new archive files and the temp
 /// directory are removed and live/ is untouched. Last, old archive versions are
 /// pruned (prune_archive in archive_prune.hpp; its failures are only logged).
-/// Returns N+1. Throws StorageError.
+/// Temp files a killed writer left for this lineage are removed first
+/// (stale_temps.hpp). Returns N+1. Throws StorageError.
 int save_successor(Lineage& lineage, const CertificateFiles& files, const RenewalParams& params);
 
 /// The README certbot writes in live/ (`base`) and in each live/NAME.

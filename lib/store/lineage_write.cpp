@@ -6,6 +6,7 @@
 #include "store/lineage_name.hpp"
 #include "store/lineage_versions.hpp"
 #include "store/live_exchange.hpp"
+#include "store/stale_temps.hpp"
 #include "util/error.hpp"
 
 #include <cerrno>
@@ -212,6 +213,8 @@ Lineage create_lineage(const TreePaths& paths, const std::string& name,
   auto conf_path = tree.renewal_conf(name);
   auto archive = tree.lineage_archive_dir(name);
   auto live = tree.lineage_live_dir(name);
+  // An earlier creation killed midway may have left temp files (a private key among them).
+  remove_stale_temps({name, archive, tree.renewal_dir(), tree.live_dir()});
   if (present(conf_path)) {
     throw StorageError(fmt::format("certificate name {} is already taken", name));
   }
@@ -308,6 +311,9 @@ int save_successor(Lineage& lineage, const CertificateFiles& files, const Renewa
   if (!std::filesystem::is_directory(archive)) {
     throw StorageError(fmt::format("{}: archive directory missing", archive.string()));
   }
+  // A renewal killed midway leaves temp files (a private key among them) that no one else removes.
+  remove_stale_temps(
+      {lineage.name(), archive, absolute_path(lineage.m_conf_path).parent_path(), {}});
   const int version = lineage.max_archive_version() + 1;
 
   // Like certbot: the new key keeps the group and the group bits of the current
