@@ -46,8 +46,12 @@ public:
   Candidate examine(const std::string& name) {
     Candidate candidate;
     candidate.outcome.name = name;
+    std::optional<store::Lineage> loaded;
     try {
-      store::Lineage lineage = store::Lineage::load(m_options.paths, name);
+      // The conf and the cert link decide due-ness; the other links are checked
+      // (verify) only for the lineages about to be renewed.
+      loaded = store::Lineage::load_for_check(m_options.paths, name);
+      store::Lineage& lineage = *loaded;
       const renew::IndexedCertificate& facts = m_index.facts_for(lineage);
       candidate.outcome.domains = facts.names;
       candidate.outcome.not_after = facts.not_after;
@@ -76,9 +80,11 @@ public:
       renew::DueDecision decision = renew::decide_due(inputs, m_clock.now());
       // certbot's --dry-run simulates the renewal of every lineage.
       if (m_options.force_renewal || m_options.dry_run) {
+        lineage.verify();
         candidate.outcome.reason = m_options.dry_run ? "dry run" : "forced (--force-renewal)";
         candidate.lineage = std::move(lineage);
       } else if (decision.due) {
+        lineage.verify();
         candidate.outcome.reason = decision.reason;
         candidate.lineage = std::move(lineage);
       } else {
@@ -88,6 +94,14 @@ public:
     } catch (const Error& error) {
       candidate.outcome.action = LineageOutcome::Action::failed;
       candidate.outcome.reason = error.what();
+      // A broken cert link fails the lookup first; verify names what is broken.
+      if (loaded) {
+        try {
+          loaded->verify();
+        } catch (const Error& broken) {
+          candidate.outcome.reason = broken.what();
+        }
+      }
     }
     return candidate;
   }
