@@ -56,10 +56,7 @@ int run_certonly(const Options& options) {
   else
     request.key_spec = {crypto::KeyAlgorithm::ecdsa, options.elliptic_curve, 0};
 
-  http::TransportOptions transport_options;
-  transport_options.ca_bundle =
-      options.ca_bundle.empty() ? http::ca_bundle_from_environment() : options.ca_bundle;
-  auto transport = http::make_curl_transport(transport_options);
+  auto transport = make_transport(options);
   util::SystemClock clock;
   util::SystemProcessRunner process_runner;
   auto lock = store::TreeLock::acquire(request.paths);

@@ -80,6 +80,13 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--json", o.json, "Print a machine-readable summary (renew)");
 }
 
+std::unique_ptr<http::Transport> make_transport(const Options& options) {
+  http::TransportOptions transport_options;
+  transport_options.ca_bundle =
+      options.ca_bundle.empty() ? http::ca_bundle_from_environment() : options.ca_bundle;
+  return http::make_curl_transport(transport_options);
+}
+
 hooks::HookConfig hook_config(const Options& options) {
   hooks::HookConfig config;
   if (!options.pre_hook.empty())

@@ -3,6 +3,7 @@
 // one struct by CLI11. Flags may stand before or after the subcommand.
 
 #include "hooks/hook_runner.hpp"
+#include "http/transport.hpp"
 #include "issuance/webroot_map.hpp"
 
 #include <CLI/CLI.hpp>
@@ -69,6 +70,9 @@ void add_options(CLI::App& app, Options& options);
 
 /// Record -d/-w in the order given (CLI11 keeps each option's values apart).
 std::vector<issuance::DomainOrWebroot> scan_domain_and_webroot_order(int argc, char** argv);
+
+/// The libcurl transport, trusting --ca-bundle, else $REQUESTS_CA_BUNDLE, else the system store.
+std::unique_ptr<http::Transport> make_transport(const Options& options);
 
 /// The hooks given on the command line plus the renewal-hooks/ directories.
 hooks::HookConfig hook_config(const Options& options);

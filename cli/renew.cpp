@@ -127,10 +127,7 @@ int run_renew(const Options& options) {
     };
   }
 
-  http::TransportOptions transport_options;
-  transport_options.ca_bundle =
-      options.ca_bundle.empty() ? http::ca_bundle_from_environment() : options.ca_bundle;
-  auto transport = http::make_curl_transport(transport_options);
+  auto transport = make_transport(options);
   util::SystemClock clock;
   util::SystemProcessRunner process_runner;
   auto lock = store::TreeLock::acquire(renew.paths);
