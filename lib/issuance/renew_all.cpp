@@ -214,9 +214,13 @@ void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunn
     outcome.not_after = issued.not_after;
     outcome.version = issued.version;
     hook_runner.run_deploy_hooks(lineage.live_dir().string(), outcome.domains, own_deploy);
-  } catch (const Error& error) {
+  } catch (const std::exception& error) {
+    // Anything escaping a worker thread would end the whole run: record it
+    // against this lineage instead (certsmith::Error or, rarely, the library's own).
     outcome.action = LineageOutcome::Action::failed;
-    outcome.reason = error.what();
+    outcome.reason = dynamic_cast<const Error*>(&error) != nullptr
+                         ? error.what()
+                         : fmt::format("internal error: {}", error.what());
     util::log_debug("{}: renewal failed: {}", outcome.name, outcome.reason);
   }
 }

@@ -127,3 +127,14 @@ TEST_CASE_METHOD(Fixture, "forced renewal of a not-due lineage is attempted") {
   CHECK(summary.outcomes[0].reason == "offline");
   CHECK(runner.programs() == std::vector<std::string>{"pre", "post"});
 }
+
+TEST_CASE_METHOD(Fixture, "an unexpected exception in a worker fails that lineage, not the run") {
+  tree.add_lineage("a.example.com", clock.now(), hours(24 * 90));
+  options.force_renewal = true;
+  transport.expect(
+      [](const http::Request&) -> http::Response { throw std::runtime_error("out of something"); });
+  auto summary = run();
+  REQUIRE(summary.outcomes.size() == 1);
+  CHECK(summary.outcomes[0].action == issuance::LineageOutcome::Action::failed);
+  CHECK(summary.outcomes[0].reason == "internal error: out of something");
+}
