@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 #include "http/transport.hpp"
+#include "renew/due.hpp"
 #include "store/tree_lock.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -25,13 +26,6 @@ std::string authenticator_of(const Options& options) {
   if (!options.authenticator.empty())
     return options.authenticator;
   throw UsageError("certonly needs an authenticator: --standalone or --webroot -w PATH");
-}
-
-std::string date_of(std::chrono::system_clock::time_point when) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday);
 }
 
 } // namespace
@@ -76,7 +70,8 @@ int run_certonly(const Options& options) {
                  "Key is saved at:         {}\n"
                  "This certificate expires on {}.\n"
                  "These files will be updated when the certificate renews.",
-                 result.fullchain_path, result.privkey_path, date_of(result.not_after));
+                 result.fullchain_path, result.privkey_path,
+                 renew::format_utc_date(result.not_after));
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "acme/identifier.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "issuance/webroot_map.hpp"
 #include "renew/due.hpp"
 #include "renew/expiry_index.hpp"
 #include "store/lineage.hpp"
@@ -83,11 +84,7 @@ store::RenewalParams renewal_params(const CertonlyRequest& request,
   params.http01_address.clear();
   if (request.authenticator == "webroot") {
     params.webroot_map = request.webroot_map;
-    std::set<std::string> roots;
-    for (const auto& [domain, root] : request.webroot_map) {
-      if (roots.insert(root).second)
-        params.webroot_path.push_back(root);
-    }
+    params.webroot_path = webroot_paths_of(request.webroot_map);
   } else {
     if (request.http01_port != 80)
       params.http01_port = request.http01_port;

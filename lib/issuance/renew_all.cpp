@@ -3,6 +3,7 @@
 #include "acme/ari.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "issuance/webroot_map.hpp"
 #include "renew/ari_cache.hpp"
 #include "renew/ari_check.hpp"
 #include "renew/due.hpp"
@@ -166,12 +167,7 @@ store::RenewalParams params_for(const RenewOptions& options, const store::Lineag
     params.authenticator = *options.authenticator;
   if (!options.webroot_map.empty()) {
     params.webroot_map = options.webroot_map;
-    params.webroot_path.clear();
-    for (const auto& [domain, root] : options.webroot_map) {
-      if (std::find(params.webroot_path.begin(), params.webroot_path.end(), root) ==
-          params.webroot_path.end())
-        params.webroot_path.push_back(root);
-    }
+    params.webroot_path = webroot_paths_of(options.webroot_map);
   }
   if (options.http01_port)
     params.http01_port = *options.http01_port;

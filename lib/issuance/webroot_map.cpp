@@ -3,6 +3,7 @@
 #include "acme/identifier.hpp"
 #include "util/error.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace certsmith::issuance {
@@ -33,6 +34,15 @@ std::map<std::string, std::string> build_webroot_map(const std::vector<DomainOrW
       map.try_emplace(domain, current);
   }
   return map;
+}
+
+std::vector<std::string> webroot_paths_of(const std::map<std::string, std::string>& map) {
+  std::vector<std::string> paths;
+  for (const auto& [domain, root] : map) {
+    if (std::find(paths.begin(), paths.end(), root) == paths.end())
+      paths.push_back(root);
+  }
+  return paths;
 }
 
 } // namespace certsmith::issuance

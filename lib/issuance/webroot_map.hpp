@@ -17,4 +17,7 @@ struct DomainOrWebroot {
 /// domain has no webroot at all (no -w given).
 std::map<std::string, std::string> build_webroot_map(const std::vector<DomainOrWebroot>& flags);
 
+/// The distinct document roots of map, first use first: certbot's webroot_path list.
+std::vector<std::string> webroot_paths_of(const std::map<std::string, std::string>& map);
+
 } // namespace certsmith::issuance

@@ -34,3 +34,10 @@ TEST_CASE("relative webroots become absolute and normal") {
   CHECK(map.at("a.example.com").front() == '/');
   CHECK(map.at("a.example.com").ends_with("/srv/www"));
 }
+
+TEST_CASE("webroot_path lists each document root once, in first-use order") {
+  CHECK(issuance::webroot_paths_of({{"a.example.com", "/srv/b"},
+                                    {"b.example.com", "/srv/a"},
+                                    {"c.example.com", "/srv/b"}}) ==
+        std::vector<std::string>{"/srv/b", "/srv/a"});
+}
