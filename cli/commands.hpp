@@ -9,5 +9,13 @@ namespace certsmith::cli {
 int run_certonly(const Options& options);
 int run_certificates(const Options& options);
 int run_renew(const Options& options);
+int run_revoke(const Options& options);
+int run_delete(const Options& options);
+int run_register(const Options& options);
+int run_update_account(const Options& options);
+int run_show_account(const Options& options);
+int run_unregister(const Options& options);
+int run_rollover_account_key(const Options& options);
+int run_reconfigure(const Options& options);
 
 } // namespace certsmith::cli

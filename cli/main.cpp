@@ -34,11 +34,34 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fmt::format("certsmith {}", k_version));
   cli::Options options;
   cli::add_options(app, options);
-  auto* certonly = app.add_subcommand("certonly", "Obtain or renew a certificate, install nothing")
-                       ->fallthrough();
-  auto* certificates =
-      app.add_subcommand("certificates", "List the certificates in the config dir")->fallthrough();
-  auto* renew = app.add_subcommand("renew", "Renew every certificate that is due")->fallthrough();
+  struct Command {
+    const char* name;
+    const char* alias; // certbot spells some with '_', people type '-'
+    const char* description;
+    int (*run)(const cli::Options&);
+    CLI::App* app = nullptr;
+  };
+  Command commands[] = {
+      {"certonly", nullptr, "Obtain or renew a certificate, install nothing", cli::run_certonly},
+      {"certificates", nullptr, "List the certificates in the config dir", cli::run_certificates},
+      {"renew", nullptr, "Renew every certificate that is due", cli::run_renew},
+      {"revoke", nullptr, "Revoke a certificate", cli::run_revoke},
+      {"delete", nullptr, "Delete a certificate lineage", cli::run_delete},
+      {"register", nullptr, "Create an ACME account", cli::run_register},
+      {"update_account", "update-account", "Change the account's contact email",
+       cli::run_update_account},
+      {"show_account", "show-account", "Show the account", cli::run_show_account},
+      {"unregister", nullptr, "Deactivate the account", cli::run_unregister},
+      {"rollover-account-key", "rollover_account_key",
+       "Replace the account key (RFC 8555 key change)", cli::run_rollover_account_key},
+      {"reconfigure", nullptr, "Change a lineage's renewal settings without issuing",
+       cli::run_reconfigure},
+  };
+  for (auto& command : commands) {
+    command.app = app.add_subcommand(command.name, command.description)->fallthrough();
+    if (command.alias)
+      command.app->alias(command.alias);
+  }
   app.require_subcommand(1);
 
   try {
@@ -57,14 +80,15 @@ int main(int argc, char** argv) {
   options.domain_and_webroot_order = cli::scan_domain_and_webroot_order(argc, argv);
 
   try {
-    if (*certificates)
-      return cli::run_certificates(options);
-    cli::start_logging(options);
-    util::log_debug("certsmith {} started", k_version);
-    if (*certonly)
-      return cli::run_certonly(options);
-    if (*renew)
-      return cli::run_renew(options);
+    for (const auto& command : commands) {
+      if (!*command.app)
+        continue;
+      if (command.run != cli::run_certificates) { // a listing writes no log
+        cli::start_logging(options);
+        util::log_debug("certsmith {} started: {}", k_version, command.name);
+      }
+      return command.run(options);
+    }
   } catch (const Error& error) {
     print_error_lines(error.what());
     return static_cast<int>(error.exit_code());

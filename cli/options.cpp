@@ -77,7 +77,47 @@ void add_options(CLI::App& app, Options& o) {
                "Renew at once, without the random delay of non-interactive runs");
   app.add_flag("--reuse-key", o.reuse_key, "Keep the current private key when renewing");
   app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");
-  app.add_flag("--json", o.json, "Print a machine-readable summary (renew)");
+  app.add_flag("--json", o.json, "Print a machine-readable document (certificates, renew)");
+
+  app.add_option("--cert-path", o.cert_path,
+                 "revoke: certificate to revoke; certonly --csr: where to write the certificate");
+  app.add_option("--key-path", o.key_path, "revoke: sign with this private key of the certificate");
+  app.add_option("--reason", o.reason,
+                 "Revocation reason: unspecified, keycompromise, cacompromise, affiliationchanged, "
+                 "superseded, cessationofoperation, certificatehold, removefromcrl, "
+                 "privilegewithdrawn, aacompromise")
+      ->capture_default_str();
+  app.add_flag("--delete-after-revoke", o.delete_after_revoke,
+               "Delete the lineage after revoking it");
+  app.add_flag("--no-delete-after-revoke", o.no_delete_after_revoke,
+               "Keep the lineage after revoking it");
+
+  app.add_option("--account", o.account, "Account id to use when the server has several");
+  app.add_option("--eab-kid", o.eab_kid, "External account binding key id from the CA");
+  app.add_option("--eab-hmac-key", o.eab_hmac_key,
+                 "External account binding HMAC key from the CA (base64url)");
+  app.add_option("--eab-hmac-alg", o.eab_hmac_alg, "HS256, HS384 or HS512")
+      ->check(CLI::IsMember({"HS256", "HS384", "HS512"}))
+      ->capture_default_str();
+  app.add_flag("--eff-email,--no-eff-email")
+      ->description("Accepted for certbot compatibility; certsmith shares no email");
+
+  app.add_option("--ip-address", o.ip_addresses, "IP address to include (RFC 8738; repeat)")
+      ->delimiter(',');
+  app.add_flag("--expand", o.expand, "Add names to the lineage that holds a subset of them");
+  app.add_flag("--duplicate", o.duplicate, "Make a new lineage even when one has these names");
+  app.add_option("--csr", o.csr, "Use this CSR (PEM or DER) instead of making a key");
+  app.add_option("--chain-path", o.chain_path, "certonly --csr: where to write the chain");
+  app.add_option("--fullchain-path", o.fullchain_path,
+                 "certonly --csr: where to write the full chain");
+  app.add_flag("--must-staple", o.must_staple,
+               "Ask for the OCSP Must-Staple extension (Let's Encrypt refuses it since 2025)");
+  app.add_option("--preferred-chain", o.preferred_chain,
+                 "Pick the chain whose topmost issuer has this common name");
+  app.add_option("--preferred-profile", o.preferred_profile,
+                 "Ask for this certificate profile when the CA offers it");
+  app.add_option("--required-profile", o.required_profile,
+                 "Ask for this certificate profile; fail when the CA does not offer it");
 }
 
 std::unique_ptr<http::Transport> make_transport(const Options& options) {

@@ -58,6 +58,31 @@ struct Options {
   bool new_key = false;
   bool json = false;
 
+  // revoke, delete
+  std::string cert_path; // revoke: the certificate; certonly --csr: where to write it
+  std::string key_path;  // revoke: sign with the certificate's own key
+  std::string reason = "unspecified";
+  bool delete_after_revoke = false;
+  bool no_delete_after_revoke = false;
+
+  // accounts
+  std::string account; // account id, when a server has several
+  std::string eab_kid;
+  std::string eab_hmac_key; // base64url, as CAs hand it out
+  std::string eab_hmac_alg = "HS256";
+
+  // issuance options
+  std::vector<std::string> ip_addresses;
+  bool expand = false;
+  bool duplicate = false;
+  std::string csr;
+  std::string chain_path;
+  std::string fullchain_path;
+  bool must_staple = false;
+  std::string preferred_chain;
+  std::string preferred_profile;
+  std::string required_profile;
+
   /// -d and -w in command-line order, for certbot's webroot pairing.
   std::vector<issuance::DomainOrWebroot> domain_and_webroot_order;
 

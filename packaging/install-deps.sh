@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_packages=(
-  build-essential cmake pkg-config libssl-dev libcurl4-openssl-dev
+  build-essential cmake pkg-config libssl-dev libcurl4-openssl-dev libidn2-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libmicrohttpd-dev
 )
 test_packages=(

@@ -83,6 +83,27 @@ public:
   /// invalid; AcmeError for an error status; NetworkError from the transport.
   RenewalInfo fetch_renewal_info(const std::string& cert_id);
 
+  // ----- accounts (client_account.cpp) -----
+  /// RFC 8555 §7.3.1: the account of key, without creating one
+  /// (onlyReturnExisting); nullopt when the CA knows no account for key.
+  std::optional<Account> find_account(const crypto::PrivateKey& key);
+  /// RFC 8555 §7.3.3: POST-as-GET the current account.
+  Account fetch_account();
+  /// RFC 8555 §7.3.2: update the account, e.g. {"contact": ["mailto:..."]}.
+  Account update_account(const nlohmann::json& changes);
+  /// RFC 8555 §7.3.6: deactivate the account (it cannot be used again).
+  Account deactivate_account();
+  /// RFC 8555 §7.3.5: replace the account key with new_key; on success the
+  /// client signs with new_key from then on.
+  void change_account_key(const crypto::PrivateKey& new_key);
+
+  // ----- revocation (client_revoke.cpp) -----
+  /// RFC 8555 §7.6: revoke certificate_der with an RFC 5280 reason code
+  /// (nullopt: none sent). Signed by the account, or, when certificate_key is
+  /// given, by the certificate's own key (jwk in the JWS, no account needed).
+  void revoke_certificate(const std::string& certificate_der, std::optional<int> reason,
+                          const crypto::PrivateKey* certificate_key = nullptr);
+
   /// A signed POST with the account's kid; payload nullopt = POST-as-GET.
   /// Throws AcmeError for error responses (after badNonce retries).
   http::Response post(const std::string& url, const std::optional<nlohmann::json>& payload);

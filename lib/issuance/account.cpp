@@ -1,5 +1,6 @@
 #include "issuance/account.hpp"
 
+#include "acme/contact.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 #include "util/log.hpp"
@@ -12,25 +13,6 @@
 namespace certsmith::issuance {
 
 namespace {
-
-std::string trim(std::string text) {
-  auto not_space = [](unsigned char c) { return c != ' ' && c != '\t'; };
-  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
-  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
-  return text;
-}
-
-bool plausible_email(const std::string& address) {
-  auto at = address.find('@');
-  if (at == std::string::npos || at == 0 || at != address.rfind('@') || address.size() > 254)
-    return false;
-  std::string domain = address.substr(at + 1);
-  if (domain.find('.') == std::string::npos || domain.front() == '.' || domain.back() == '.')
-    return false;
-  return std::all_of(address.begin(), address.end(), [](unsigned char c) {
-    return c > 0x20 && c < 0x7F && c != ',' && c != '<' && c != '>' && c != '"' && c != '\\';
-  });
-}
 
 std::string utc_now_iso8601() {
   std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -50,26 +32,6 @@ std::string host_name() {
 
 } // namespace
 
-std::vector<std::string> contacts_from_email(const std::string& email) {
-  std::vector<std::string> contacts;
-  std::size_t start = 0;
-  while (start <= email.size()) {
-    std::size_t comma = email.find(',', start);
-    std::string address =
-        trim(email.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (!address.empty()) {
-      if (!plausible_email(address))
-        throw UsageError(
-            fmt::format("invalid email address '{}'", util::escape_untrusted(address, 100)));
-      contacts.push_back("mailto:" + address);
-    }
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
-  return contacts;
-}
-
 store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client& client,
                                     const AccountRequest& request) {
   auto accounts = store::load_accounts(paths, client.directory_url());
@@ -80,7 +42,7 @@ store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client&
     return std::move(account);
   }
 
-  std::vector<std::string> contacts = contacts_from_email(request.email);
+  std::vector<std::string> contacts = acme::contacts_from_email(request.email);
   if (contacts.empty() && !request.register_unsafely_without_email)
     throw UsageError("registering an account needs an email for important notices: pass "
                      "-m admin@example.com, or --register-unsafely-without-email");

@@ -22,7 +22,4 @@ struct AccountRequest {
 store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client& client,
                                     const AccountRequest& request);
 
-/// Check an email list from the command line; returns "mailto:" contacts.
-std::vector<std::string> contacts_from_email(const std::string& email);
-
 } // namespace certsmith::issuance

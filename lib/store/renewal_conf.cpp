@@ -61,6 +61,18 @@ void put(Section& section, std::string_view key, const std::optional<int>& value
   }
 }
 
+// A boolean keeps its spelling ("true", "True") when its value does not change.
+void put_bool(const ConfigObj& conf, Section& section, std::string_view key,
+              const std::optional<bool>& value) {
+  if (!value) {
+    section.erase(key);
+    return;
+  }
+  if (!section.has(key) || read_bool(conf, section, key) != *value) {
+    section.set(key, *value ? "True" : "False");
+  }
+}
+
 void put(Section& section, std::string_view key, const std::vector<std::string>& values) {
   // A scalar holding the one item is left as the user wrote it.
   if (section.has(key) && section.get_list(key) == values) {
@@ -112,8 +124,13 @@ RenewalParams read_renewal_params(const ConfigObj& conf) {
   params.manual_cleanup_hook = text("manual_cleanup_hook");
   params.preferred_chain = text("preferred_chain");
   params.pref_challs = section->get_list("pref_challs");
+  params.preferred_profile = text("preferred_profile");
+  params.required_profile = text("required_profile");
   if (section->has("reuse_key")) {
     params.reuse_key = read_bool(conf, *section, "reuse_key");
+  }
+  if (section->has("must_staple")) {
+    params.must_staple = read_bool(conf, *section, "must_staple");
   }
   return params;
 }
@@ -150,15 +167,10 @@ void write_renewal_params(ConfigObj& conf, const RenewalParams& params) {
   put(section, "manual_cleanup_hook", params.manual_cleanup_hook);
   put(section, "preferred_chain", params.preferred_chain);
   put(section, "pref_challs", params.pref_challs);
-  if (params.reuse_key) {
-    bool same =
-        section.has("reuse_key") && read_bool(conf, section, "reuse_key") == *params.reuse_key;
-    if (!same) {
-      section.set("reuse_key", *params.reuse_key ? "True" : "False");
-    }
-  } else {
-    section.erase("reuse_key");
-  }
+  put(section, "preferred_profile", params.preferred_profile);
+  put(section, "required_profile", params.required_profile);
+  put_bool(conf, section, "reuse_key", params.reuse_key);
+  put_bool(conf, section, "must_staple", params.must_staple);
   if (params.webroot_map.empty()) {
     section.erase(k_webroot_map);
   } else {

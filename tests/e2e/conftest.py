@@ -21,6 +21,12 @@ from pebble_env import HarnessError, PebbleEnv  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = float(os.environ.get("CERTSMITH_E2E_TIMEOUT", "120"))
+# Commands that talk to the CA named by --server (certonly is handled on its own).
+SERVER_COMMANDS = ("register", "update_account", "update-account", "show_account", "show-account",
+                   "unregister", "rollover-account-key", "reconfigure")
+# Commands that may ask a question, so the harness passes -n.
+INTERACTIVE_COMMANDS = ("certonly", "renew", "revoke", "delete", "register", "update_account",
+                        "update-account", "unregister", "rollover-account-key", "reconfigure")
 
 
 def certsmith_path() -> Path:
@@ -123,10 +129,12 @@ class CertsmithRunner:
     def logs_dir(self) -> Path:
         return self.sandbox / "logs"
 
-    def argv(self, *args: str, server: str | None = None, dirs: bool = True) -> list[str]:
+    def argv(self, *args: str, server: str | None = None, dirs: bool = True,
+             non_interactive: bool = True) -> list[str]:
         """The command line `certsmith ARGS` runs as; certonly also gets --server, --http-01-port and -n;
         renew gets --no-random-sleep-on-renew (stdin is no TTY, so it would otherwise wait up to 8 minutes)
-        and -n.
+        and -n; the account commands and reconfigure get --server and -n; revoke and delete get -n
+        (revoke takes the lineage's server unless the test gives one). non_interactive=False leaves -n out.
 
         renew gets no --server/--http-01-port: it must use what each renewal conf recorded, and the renew
         tests check that it does (pass them explicitly to override). dirs=False leaves out
@@ -144,7 +152,10 @@ class CertsmithRunner:
                 argv += ["--http-01-port", str(self.http_port)]
         if command == "renew" and "--no-random-sleep-on-renew" not in args:
             argv.append("--no-random-sleep-on-renew")
-        if command in ("certonly", "renew") and "-n" not in args and "--non-interactive" not in args:
+        if command in SERVER_COMMANDS and "--server" not in args:
+            argv += ["--server", server or self.server]
+        if (non_interactive and command in INTERACTIVE_COMMANDS and "-n" not in args
+                and "--non-interactive" not in args):
             argv.append("-n")
         return argv
 
@@ -161,9 +172,10 @@ class CertsmithRunner:
         return run_env
 
     def __call__(self, *args: str, server: str | None = None, dirs: bool = True, env: dict | None = None,
-                 check_tree: bool = True, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
+                 check_tree: bool = True, timeout: float = RUN_TIMEOUT,
+                 non_interactive: bool = True) -> subprocess.CompletedProcess:
         """Runs `certsmith ARGS` (command line as argv() builds it, environment as environment()) to its end."""
-        argv = self.argv(*args, server=server, dirs=dirs)
+        argv = self.argv(*args, server=server, dirs=dirs, non_interactive=non_interactive)
         try:
             result = subprocess.run(argv, cwd=self.sandbox, env=self.environment(env), stdin=subprocess.DEVNULL,
                                     capture_output=True, text=True, timeout=timeout)
