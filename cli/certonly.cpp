@@ -35,7 +35,10 @@ int run_certonly(const Options& options) {
   request.paths = {options.config_dir, options.work_dir, options.logs_dir};
   request.server = options.server_url();
   request.domains = options.domains;
+  request.ip_addresses = options.ip_addresses;
   request.cert_name = options.cert_name;
+  request.expand = options.expand;
+  request.duplicate = options.duplicate;
   request.authenticator = authenticator_of(options);
   if (request.authenticator == "webroot")
     request.webroot_map = issuance::build_webroot_map(options.domain_and_webroot_order);
@@ -44,6 +47,18 @@ int run_certonly(const Options& options) {
   request.account = {options.email, options.register_unsafely_without_email, options.agree_tos};
   request.force_renewal = options.force_renewal;
   request.dry_run = options.dry_run;
+  if (options.reuse_key && options.new_key)
+    throw UsageError("--reuse-key and --new-key contradict each other: choose one");
+  if (options.reuse_key || options.new_key)
+    request.reuse_key = options.reuse_key;
+  request.must_staple = options.must_staple;
+  request.preferred_chain = options.preferred_chain;
+  request.preferred_profile = options.preferred_profile;
+  request.required_profile = options.required_profile;
+  request.csr_path = options.csr;
+  request.cert_path = options.cert_path;
+  request.chain_path = options.chain_path;
+  request.fullchain_path = options.fullchain_path;
   request.hooks = hook_config(options);
   if (options.key_type == "rsa")
     request.key_spec = {crypto::KeyAlgorithm::rsa, "", options.rsa_key_size};

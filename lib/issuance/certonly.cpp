@@ -90,6 +90,10 @@ store::RenewalParams renewal_params(const CertonlyRequest& request,
       params.http01_port = request.http01_port;
     params.http01_address = request.http01_address;
   }
+  params.must_staple = request.must_staple ? std::optional(true) : std::nullopt;
+  params.preferred_chain = request.preferred_chain;
+  params.preferred_profile = request.preferred_profile;
+  params.required_profile = request.required_profile;
   if (!request.hooks.deploy_hooks.empty())
     params.renew_hook = request.hooks.deploy_hooks.front();
   if (!request.hooks.pre_hooks.empty())

@@ -24,14 +24,26 @@ struct CertonlyRequest {
   store::TreePaths paths;
   std::string server; // ACME directory URL
   std::vector<std::string> domains;
+  std::vector<std::string> ip_addresses; // RFC 8738 identifiers
   std::optional<std::string> cert_name;
-  std::string authenticator;                      // "standalone" or "webroot"
+  bool expand = false;       // grow the lineage whose names are a subset of these
+  bool duplicate = false;    // a new lineage even when one has exactly these names
+  std::string authenticator; // "standalone" or "webroot"
   std::map<std::string, std::string> webroot_map; // for webroot: domain -> document root
   std::uint16_t http01_port = 80;
   std::string http01_address; // "" = every address
   AccountRequest account;
   bool force_renewal = false;
   crypto::KeySpec key_spec;
+  std::optional<bool> reuse_key; // --reuse-key: true, --new-key: false, neither: as saved
+  bool must_staple = false;
+  std::string preferred_chain;   // issuer CN of the topmost certificate of the chain wanted
+  std::string preferred_profile; // used when the CA offers it
+  std::string required_profile;  // fail when the CA does not offer it
+  /// --csr: obtain for this CSR (PEM or DER file) and write the certificate to
+  /// these paths instead of a lineage.
+  std::string csr_path;
+  std::string cert_path, chain_path, fullchain_path;
   bool dry_run = false; // obtain, store nothing
   /// Hooks run around this issuance as certbot runs them after certonly; the
   /// first command of each kind is also saved in the renewal conf.
