@@ -44,7 +44,7 @@ int run_certonly(const Options& options) {
     request.webroot_map = issuance::build_webroot_map(options.domain_and_webroot_order);
   request.http01_port = static_cast<std::uint16_t>(options.http01_port);
   request.http01_address = options.http01_address;
-  request.account = {options.email, options.register_unsafely_without_email, options.agree_tos};
+  request.account = account_request(options);
   request.force_renewal = options.force_renewal;
   request.dry_run = options.dry_run;
   if (options.reuse_key && options.new_key)

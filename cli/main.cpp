@@ -78,6 +78,10 @@ int main(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
   options.domain_and_webroot_order = cli::scan_domain_and_webroot_order(argc, argv);
+  for (const CLI::Option* option : app.get_options())
+    if (option->count() > 0)
+      for (const auto& name : option->get_lnames())
+        options.given.insert(name);
 
   try {
     for (const auto& command : commands) {

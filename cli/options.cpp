@@ -120,6 +120,18 @@ void add_options(CLI::App& app, Options& o) {
                  "Ask for this certificate profile; fail when the CA does not offer it");
 }
 
+issuance::AccountRequest account_request(const Options& options) {
+  issuance::AccountRequest request;
+  request.email = options.email;
+  request.register_unsafely_without_email = options.register_unsafely_without_email;
+  request.agree_tos = options.agree_tos;
+  request.account_id = options.account;
+  request.eab_kid = options.eab_kid;
+  request.eab_hmac_key = options.eab_hmac_key;
+  request.eab_hmac_alg = options.eab_hmac_alg;
+  return request;
+}
+
 std::unique_ptr<http::Transport> make_transport(const Options& options) {
   http::TransportOptions transport_options;
   transport_options.ca_bundle =

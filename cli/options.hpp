@@ -4,10 +4,12 @@
 
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
+#include "issuance/account.hpp"
 #include "issuance/webroot_map.hpp"
 
 #include <CLI/CLI.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,12 +85,19 @@ struct Options {
   std::string preferred_profile;
   std::string required_profile;
 
+  /// Long names (no dashes) of every flag given on the command line, so that a
+  /// command can tell "set to its default" from "not given" (reconfigure).
+  std::set<std::string> given;
+
   /// -d and -w in command-line order, for certbot's webroot pairing.
   std::vector<issuance::DomainOrWebroot> domain_and_webroot_order;
 
   /// The directory URL: --server, else staging or production Let's Encrypt.
   std::string server_url() const;
 };
+
+/// The account settings of the command line.
+issuance::AccountRequest account_request(const Options& options);
 
 /// Register every flag on app (flags are global, subcommands fall through).
 void add_options(CLI::App& app, Options& options);

@@ -114,7 +114,7 @@ int run_renew(const Options& options) {
     renew.reuse_key = true;
   if (options.new_key)
     renew.reuse_key = false;
-  renew.account = {options.email, options.register_unsafely_without_email, options.agree_tos};
+  renew.account = account_request(options);
   renew.hooks = hook_config(options);
   // A progress line only for a person watching a long run.
   if (!options.quiet && !options.json && isatty(STDERR_FILENO)) {

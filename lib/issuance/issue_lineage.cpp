@@ -15,9 +15,31 @@ namespace certsmith::issuance {
 
 namespace {
 
+void refuse_wildcards_for_http01(const std::vector<acme::Identifier>& identifiers) {
+  for (const auto& identifier : identifiers)
+    if (identifier.value.starts_with("*."))
+      throw UsageError(fmt::format("{} is a wildcard name: a CA validates wildcards only over "
+                                   "dns-01, not http-01 (use a DNS authenticator)",
+                                   identifier.value));
+}
+
+crypto::PrivateKey key_for(const IssueRequest& request) {
+  if (request.existing && request.params.reuse_key.value_or(false)) {
+    crypto::PrivateKey current = crypto::PrivateKey::from_pem(request.existing->read_privkey_pem());
+    if (current.spec().algorithm == key_spec_of(request.params).algorithm)
+      return current;
+    util::log_info("The key type changed: making a new key for {}.", request.existing->name());
+  }
+  return crypto::PrivateKey::generate(key_spec_of(request.params));
+}
+
+} // namespace
+
 std::unique_ptr<challenge::Solver> make_solver(RunContext& context,
                                                const store::RenewalParams& params,
                                                const std::vector<acme::Identifier>& identifiers) {
+  if (params.authenticator == "standalone" || params.authenticator == "webroot")
+    refuse_wildcards_for_http01(identifiers);
   if (params.authenticator == "standalone") {
     auto port = static_cast<std::uint16_t>(params.http01_port.value_or(80));
     return std::make_unique<challenge::Http01StandaloneSolver>(
@@ -41,18 +63,6 @@ std::unique_ptr<challenge::Solver> make_solver(RunContext& context,
                                params.authenticator));
 }
 
-crypto::PrivateKey key_for(const IssueRequest& request) {
-  if (request.existing && request.params.reuse_key.value_or(false)) {
-    crypto::PrivateKey current = crypto::PrivateKey::from_pem(request.existing->read_privkey_pem());
-    if (current.spec().algorithm == key_spec_of(request.params).algorithm)
-      return current;
-    util::log_info("The key type changed: making a new key for {}.", request.existing->name());
-  }
-  return crypto::PrivateKey::generate(key_spec_of(request.params));
-}
-
-} // namespace
-
 crypto::KeySpec key_spec_of(const store::RenewalParams& params) {
   if (params.key_type == "ecdsa")
     return {crypto::KeyAlgorithm::ecdsa,
@@ -69,11 +79,14 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request) {
 
   crypto::PrivateKey key = key_for(request);
   crypto::CsrOptions csr;
+  csr.must_staple = request.params.must_staple.value_or(false);
   for (const auto& identifier : request.identifiers)
     (identifier.type == "ip" ? csr.ip_addresses : csr.dns_names).push_back(identifier.value);
-  IssuedCertificate issued =
-      obtain_certificate(*account.client, account.thumbprint, request.identifiers,
-                         crypto::make_csr_der(key, csr), {solver.get()}, request.replaces);
+  IssuedCertificate issued = obtain_certificate(
+      *account.client, account.thumbprint, request.identifiers, crypto::make_csr_der(key, csr),
+      {solver.get()},
+      OrderPreferences{request.replaces, request.params.preferred_chain,
+                       request.params.preferred_profile, request.params.required_profile});
 
   std::string key_pem = key.to_pem();
   if (!crypto::certificate_matches_key(issued.cert_pem, key_pem))

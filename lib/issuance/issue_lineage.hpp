@@ -5,11 +5,13 @@
 // both come through here.
 
 #include "acme/identifier.hpp"
+#include "challenge/solver.hpp"
 #include "issuance/run_context.hpp"
 #include "store/lineage.hpp"
 #include "store/renewal_conf.hpp"
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +40,13 @@ struct IssuedLineage {
 /// Throws UsageError for settings that cannot work (unknown authenticator, a
 /// domain without a webroot), and the errors of obtain_certificate and store.
 IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request);
+
+/// The solver the conf's authenticator names, for these identifiers. Throws
+/// UsageError for an unknown authenticator, a domain without a webroot, or a
+/// wildcard name asked of an http-01 authenticator.
+std::unique_ptr<challenge::Solver> make_solver(RunContext& context,
+                                               const store::RenewalParams& params,
+                                               const std::vector<acme::Identifier>& identifiers);
 
 /// The key spec a renewal conf asks for (certbot: no key_type means RSA).
 crypto::KeySpec key_spec_of(const store::RenewalParams& params);

@@ -120,8 +120,8 @@ IssuedCertificate obtain_certificate(acme::Client& client, const std::string& ac
                                      const std::vector<acme::Identifier>& identifiers,
                                      const std::string& csr_der,
                                      const std::vector<challenge::Solver*>& solvers,
-                                     const std::string& replaces) {
-  acme::Order order = new_order(client, identifiers, replaces);
+                                     const OrderPreferences& preferences) {
+  acme::Order order = new_order(client, identifiers, preferences.replaces);
   util::log_debug("order {} is {}", order.url, order.status);
 
   std::vector<PendingChallenge> pending;

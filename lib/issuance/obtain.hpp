@@ -16,6 +16,14 @@ struct IssuedCertificate {
   std::string fullchain_pem; // leaf + issuers
 };
 
+/// What the order asks of the CA beyond the names (all optional).
+struct OrderPreferences {
+  std::string replaces;          // RFC 9773 §5 ARI certificate ID of the certificate replaced
+  std::string preferred_chain;   // issuer CN of the topmost certificate of the chain wanted
+  std::string preferred_profile; // sent when the directory's meta.profiles offers it
+  std::string required_profile;  // sent; fail before ordering when the CA does not offer it
+};
+
 /// The first challenge of authorization whose type has a solver, taking the
 /// solvers in the caller's order of preference; nullptr when none fits.
 const acme::Challenge* choose_challenge(const acme::Authorization& authorization,
@@ -26,12 +34,11 @@ const acme::Challenge* choose_challenge(const acme::Authorization& authorization
 /// use an account; account_thumbprint is its RFC 7638 thumbprint. Solvers are
 /// cleaned up whatever happens. Throws ChallengeError listing each failed
 /// identifier (one line each), AcmeError, ProtocolError or NetworkError.
-/// replaces: the ARI certificate ID of the certificate this one replaces
-/// (RFC 9773 §5), sent only to a CA with renewalInfo.
+/// preferences.replaces is sent only to a CA with renewalInfo.
 IssuedCertificate obtain_certificate(acme::Client& client, const std::string& account_thumbprint,
                                      const std::vector<acme::Identifier>& identifiers,
                                      const std::string& csr_der,
                                      const std::vector<challenge::Solver*>& solvers,
-                                     const std::string& replaces = {});
+                                     const OrderPreferences& preferences = {});
 
 } // namespace certsmith::issuance

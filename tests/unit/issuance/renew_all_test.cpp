@@ -58,7 +58,8 @@ struct Fixture {
     options.hooks.renewal_hooks_dir = tree.paths.renewal_hooks_dir();
     options.http01_port = 0; // never bind a real port 80 in unit tests
     options.http01_address = "127.0.0.1";
-    options.account = {"", true, true};
+    options.account.register_unsafely_without_email = true;
+    options.account.agree_tos = true;
   }
   issuance::RenewSummary run() { return issuance::renew_all(options, transport, clock, runner); }
 };
