@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <array>
 #include <ctime>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -154,6 +155,26 @@ std::string key_type(const X509* certificate) {
   }
 }
 
+std::string der_of(const X509* certificate) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(certificate, &der);
+  if (length <= 0) {
+    detail::throw_crypto_error("cannot encode certificate");
+  }
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
+// The signature alone decides: names can be copied by anyone, a signature only
+// by the holder of the issuer's key.
+bool is_signed_by(X509* subject, X509* issuer) {
+  EVP_PKEY* issuer_key = X509_get0_pubkey(issuer);
+  const bool signed_by = issuer_key != nullptr && X509_verify(subject, issuer_key) == 1;
+  ERR_clear_error();
+  return signed_by;
+}
+
 std::string normalize_line_endings(std::string_view block) {
   std::string out;
   out.reserve(block.size() + 1);
@@ -210,6 +231,29 @@ std::vector<std::string> split_pem_chain(std::string_view pem) {
     throw CryptoError("PEM chain holds no certificate");
   }
   return blocks;
+}
+
+std::string top_issuer_common_name(std::string_view chain_pem) {
+  const std::vector<std::string> blocks = split_pem_chain(chain_pem);
+  auto top = parse_first_certificate(blocks.back());
+  return common_name(X509_get_issuer_name(top.get()));
+}
+
+bool is_chain_for_leaf(std::string_view chain_pem, std::string_view leaf_pem) {
+  const std::vector<std::string> blocks = split_pem_chain(chain_pem);
+  std::vector<detail::X509Ptr> chain;
+  for (const auto& block : blocks) {
+    chain.push_back(parse_first_certificate(block));
+  }
+  if (der_of(chain.front().get()) != der_of(parse_first_certificate(leaf_pem).get())) {
+    return false;
+  }
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (!is_signed_by(chain[i].get(), chain[i + 1].get())) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool certificate_matches_key(std::string_view cert_pem, std::string_view key_pem) {

@@ -193,3 +193,29 @@ TEST_CASE("certificate_matches_key compares public halves", "[crypto][certificat
   CHECK_THROWS_AS(certificate_matches_key("garbage", chain.leaf_key.to_pem()), CryptoError);
   CHECK_THROWS_AS(certificate_matches_key(chain.leaf, "garbage"), CryptoError);
 }
+
+TEST_CASE("top_issuer_common_name names the root the topmost certificate chains to",
+          "[crypto][certificate]") {
+  const Chain chain;
+  CHECK(top_issuer_common_name(chain.leaf + chain.intermediate) == "Test Root X9");
+  CHECK(top_issuer_common_name(chain.leaf) == "Test Intermediate E1");
+  CHECK(top_issuer_common_name(chain.leaf + chain.intermediate + chain.root) == "Test Root X9");
+  CHECK_THROWS_AS(top_issuer_common_name("no certificate here"), CryptoError);
+}
+
+TEST_CASE("is_chain_for_leaf wants the same leaf and every link signed by the next",
+          "[crypto][certificate]") {
+  const Chain chain;
+  CHECK(is_chain_for_leaf(chain.leaf + chain.intermediate, chain.leaf));
+  CHECK(is_chain_for_leaf(chain.leaf + chain.intermediate + chain.root, chain.leaf));
+  CHECK(is_chain_for_leaf(chain.leaf, chain.leaf));
+
+  // Another leaf, even one with the same names and issuer.
+  const Chain other;
+  CHECK_FALSE(is_chain_for_leaf(other.leaf + other.intermediate, chain.leaf));
+  // The right leaf followed by an intermediate that did not sign it.
+  CHECK_FALSE(is_chain_for_leaf(chain.leaf + other.intermediate, chain.leaf));
+  // Links out of order.
+  CHECK_FALSE(is_chain_for_leaf(chain.leaf + chain.root + chain.intermediate, chain.leaf));
+  CHECK_THROWS_AS(is_chain_for_leaf("garbage", chain.leaf), CryptoError);
+}
