@@ -3,6 +3,7 @@
 
 #include "certsmith_version.hpp"
 #include "commands.hpp"
+#include "input_checks.hpp"
 #include "options.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
         options.given.insert(name);
 
   try {
+    cli::check_input(options); // before a log file or anything else is written
     for (const auto& command : commands) {
       if (!*command.app)
         continue;

@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <system_error>
 
@@ -20,6 +21,44 @@ std::string printable(std::string_view text) {
     }
   }
   return out;
+}
+
+// The longest file name made from NAME is the conf's temp file
+// ".NAME.conf.tmp.<up to 24 hex digits>" (atomic_file.hpp): NAME may have
+// 255 - 35 = 220 bytes. A name leaves room for certbot's "-0001" suffix, so it
+// has 215 unless it already ends with such a suffix.
+constexpr std::size_t k_max_cert_name_length = 215;
+constexpr std::size_t k_counter_suffix_length = 5; // "-0001"
+
+bool ends_with_counter(std::string_view name) {
+  if (name.size() < k_counter_suffix_length)
+    return false;
+  std::string_view suffix = name.substr(name.size() - k_counter_suffix_length);
+  return suffix[0] == '-' && std::all_of(suffix.begin() + 1, suffix.end(),
+                                         [](unsigned char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+// Names end up in paths and on terminals: stray bytes of another encoding are refused.
+bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte < 0x80                    ? 1
+                         : byte >= 0xC2 && byte <= 0xDF ? 2
+                         : byte >= 0xE0 && byte <= 0xEF ? 3
+                         : byte >= 0xF0 && byte <= 0xF4 ? 4
+                                                        : 0;
+    if (length == 0 || i + length > text.size())
+      return false;
+    for (std::size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80)
+        return false;
+    i += length;
+  }
+  return true;
 }
 
 bool taken(const TreePaths& paths, const std::string& name) {
@@ -44,9 +83,9 @@ void validate_cert_name(std::string_view name) {
   if (name == "." || name == "..") {
     reject("it names a directory");
   }
-  // renewal/NAME.conf must fit in one path component too.
-  if (name.size() > 250) {
-    reject("it is longer than 250 characters");
+  if (name.size() >
+      k_max_cert_name_length + (ends_with_counter(name) ? k_counter_suffix_length : 0)) {
+    reject(fmt::format("it is longer than {} characters", k_max_cert_name_length));
   }
   if (name.front() == '.' || name.front() == '-') {
     reject("it starts with '.' or '-'");
@@ -55,9 +94,18 @@ void validate_cert_name(std::string_view name) {
     if (c == '/') {
       reject("it contains '/'");
     }
+    if (c == 0) {
+      reject("it contains a NUL byte");
+    }
     if (c < 0x20 || c == 0x7f) {
       reject("it contains a control character");
     }
+  }
+  if (is_blank(name.front()) || is_blank(name.back())) {
+    reject("it starts or ends with a space");
+  }
+  if (!is_valid_utf8(name)) {
+    reject("it is not valid UTF-8");
   }
 }
 

@@ -10,8 +10,9 @@
 namespace certsmith::store {
 
 /// Throws UsageError unless `name` is safe as one path component: not empty,
-/// not "." or "..", at most 255 bytes, no '/', NUL or control characters, and
-/// not starting with '.' or '-'.
+/// not "." or "..", at most 215 bytes (so that NAME-0001.conf and its temp file
+/// fit in 255), no '/', NUL or control characters, valid UTF-8, not starting
+/// with '.' or '-', and not starting or ending with a space or tab.
 void validate_cert_name(std::string_view name);
 
 /// Certbot's rule for a new lineage's name: the first domain, with a leading
