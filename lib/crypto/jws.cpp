@@ -66,6 +66,20 @@ std::string serialize(const json& value, const char* what) {
   }
 }
 
+// RFC 7518 §3.2: the HMAC algorithms a JWS may name, and their digests.
+const char* eab_digest(std::string_view algorithm) {
+  if (algorithm == "HS256") {
+    return "SHA256";
+  }
+  if (algorithm == "HS384") {
+    return "SHA384";
+  }
+  if (algorithm == "HS512") {
+    return "SHA512";
+  }
+  throw CryptoError("external account binding algorithm must be HS256, HS384 or HS512");
+}
+
 } // namespace
 
 json sign_jws(const PrivateKey& key, const json& protected_header, std::string_view payload) {
@@ -94,14 +108,15 @@ json sign_jws(const PrivateKey& key, const json& protected_header, std::string_v
 }
 
 json sign_eab(std::string_view mac_key, const std::string& key_id, const std::string& url,
-              const json& account_jwk) {
+              const json& account_jwk, std::string_view algorithm) {
   if (mac_key.empty()) {
     throw CryptoError("external account binding MAC key is empty");
   }
-  const json header = {{"alg", "HS256"}, {"kid", key_id}, {"url", url}};
+  const char* digest = eab_digest(algorithm);
+  const json header = {{"alg", std::string(algorithm)}, {"kid", key_id}, {"url", url}};
   const std::string encoded_header = base64url_encode(serialize(header, "EAB protected header"));
   const std::string encoded_payload = base64url_encode(serialize(account_jwk, "account JWK"));
-  const std::string mac = hmac("SHA256", mac_key, encoded_header + "." + encoded_payload);
+  const std::string mac = hmac(digest, mac_key, encoded_header + "." + encoded_payload);
   return {{"protected", encoded_header},
           {"payload", encoded_payload},
           {"signature", base64url_encode(mac)}};

@@ -58,4 +58,12 @@ std::optional<StoredAccount> load_account(const TreePaths& paths, const std::str
 /// Returns the id. Throws StorageError / UsageError.
 std::string save_account(const TreePaths& paths, const StoredAccount& account);
 
+/// Remove account `id` of `server_url` as certbot's AccountFileStorage.delete
+/// does, then the server's account directory if that left it empty. The
+/// directory is first renamed to a hidden temp name in one step, so readers
+/// see the account whole or not at all; a symlink in its place is refused, and
+/// nothing outside the account directory is followed. Throws UsageError for a
+/// bad id, StorageError when the account does not exist or cannot be removed.
+void delete_account(const TreePaths& paths, const std::string& server_url, const std::string& id);
+
 } // namespace certsmith::store

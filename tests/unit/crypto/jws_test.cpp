@@ -107,3 +107,42 @@ TEST_CASE("sign_eab refuses an empty MAC key", "[crypto][jws]") {
   const json account_jwk = public_jwk(PrivateKey::generate({}));
   CHECK_THROWS_AS(sign_eab("", "kid", "https://example.com/new-account", account_jwk), CryptoError);
 }
+
+TEST_CASE("sign_eab gives known HMAC values for HS256, HS384 and HS512", "[crypto][jws]") {
+  // Expected signatures computed independently with Python's hmac module over
+  // the same compact serializations (sorted keys, no spaces).
+  const json account_jwk = {{"crv", "P-256"},
+                            {"kty", "EC"},
+                            {"x", "bpYWrYfPw9U7Whyy_kziO-mWj_YZXXzSILnAclbPsGM"},
+                            {"y", "egsHHHjztNQXM0tElSa0PBnZQzBA2PU7XLGHmJ-Upb4"}};
+  // Pebble's example key "kid-1".
+  const std::string mac_key =
+      *base64url_decode("zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W");
+  const std::string url = "https://127.0.0.1:14000/sign-me-up";
+  struct Known {
+    const char* algorithm;
+    const char* signature;
+  };
+  const Known cases[] = {
+      {"HS256", "Twj9xC76qYGqMe106cAXh_-8LW2tO11qjA55GWrAb98"},
+      {"HS384", "7BpEsdmDrARVJwy7tuOQmBhYtFE8N5riMAkaT9YuuTN-6m2i3PlGxHwMNcSUt61V"},
+      {"HS512",
+       "KhsC5nw_qZyJ_9i9JbSWuqUBJRVGuC5Z3pPvNH38sHp864Mzrz3l0Scd0MhpPpeuVJCKde0UnD2neXFIFPLbVg"},
+  };
+  for (const Known& known : cases) {
+    INFO(known.algorithm);
+    const json eab = sign_eab(mac_key, "kid-1", url, account_jwk, known.algorithm);
+    CHECK(json::parse(decode(eab["protected"]))["alg"] == known.algorithm);
+    CHECK(eab["signature"] == known.signature);
+  }
+}
+
+TEST_CASE("sign_eab refuses algorithms other than HS256, HS384 and HS512", "[crypto][jws]") {
+  const json account_jwk = public_jwk(PrivateKey::generate({}));
+  for (const char* algorithm : {"", "hs256", "HS1", "none", "RS256", "HS256 "}) {
+    INFO(algorithm);
+    CHECK_THROWS_AS(
+        sign_eab("key", "kid", "https://example.com/new-account", account_jwk, algorithm),
+        CryptoError);
+  }
+}
