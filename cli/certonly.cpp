@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 #include "http/transport.hpp"
+#include "issuance/certonly_csr.hpp"
 #include "renew/due.hpp"
 #include "store/tree_lock.hpp"
 #include "util/error.hpp"
@@ -26,6 +27,21 @@ std::string authenticator_of(const Options& options) {
   if (!options.authenticator.empty())
     return options.authenticator;
   throw UsageError("certonly needs an authenticator: --standalone or --webroot -w PATH");
+}
+
+int report_csr_result(const issuance::CertonlyCsrResult& result, const Options& options) {
+  if (options.dry_run) {
+    util::log_info("The dry run was successful.");
+    return 0;
+  }
+  util::log_info("Successfully received certificate.\n"
+                 "Certificate is saved at:            {}\n"
+                 "Intermediate CA chain is saved at:  {}\n"
+                 "Full certificate chain is saved at: {}\n"
+                 "This certificate expires on {}.",
+                 result.paths.cert.string(), result.paths.chain.string(),
+                 result.paths.fullchain.string(), renew::format_utc_date(result.not_after));
+  return 0;
 }
 
 } // namespace
@@ -64,11 +80,16 @@ int run_certonly(const Options& options) {
     request.key_spec = {crypto::KeyAlgorithm::rsa, "", options.rsa_key_size};
   else
     request.key_spec = {crypto::KeyAlgorithm::ecdsa, options.elliptic_curve, 0};
+  request.key_settings_given = options.given.contains("key-type") ||
+                               options.given.contains("rsa-key-size") ||
+                               options.given.contains("elliptic-curve");
 
   auto transport = make_transport(options);
   util::SystemClock clock;
   util::SystemProcessRunner process_runner;
   auto lock = store::TreeLock::acquire(request.paths);
+  if (!request.csr_path.empty())
+    return report_csr_result(issuance::run_certonly_csr(request, *transport, clock), options);
   issuance::CertonlyResult result =
       issuance::run_certonly(request, *transport, clock, process_runner);
 

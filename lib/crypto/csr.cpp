@@ -2,7 +2,12 @@
 
 #include "crypto/openssl_handles.hpp"
 #include "util/error.hpp"
+#include "util/escape.hpp"
 
+#include <algorithm>
+#include <arpa/inet.h>
+#include <array>
+#include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -168,6 +173,139 @@ std::string make_csr_pem(const PrivateKey& key, const CsrOptions& options) {
     detail::throw_crypto_error("cannot write CSR PEM");
   }
   return detail::bio_contents(bio.get());
+}
+
+namespace {
+
+// A name from someone else's CSR ends up in an order, a file name and the
+// terminal: only what a host name may hold gets through (wildcards included,
+// the authenticator judges those).
+std::string checked_csr_name(std::string_view name, std::string_view where) {
+  const bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_' || c == '*';
+  });
+  if (!ok) {
+    throw CryptoError(
+        fmt::format("CSR: {} '{}' is not a host name", where, util::escape_untrusted(name, 80)));
+  }
+  return std::string(name);
+}
+
+detail::X509ReqPtr parse_csr(std::string_view pem_or_der) {
+  if (pem_or_der.size() > k_max_csr_bytes) {
+    throw CryptoError(fmt::format("CSR: larger than {} bytes", k_max_csr_bytes));
+  }
+  detail::X509ReqPtr request;
+  if (pem_or_der.find("-----BEGIN") != std::string_view::npos) {
+    auto bio = detail::memory_bio(pem_or_der);
+    request.reset(PEM_read_bio_X509_REQ(bio.get(), nullptr, detail::refuse_password, nullptr));
+  } else {
+    const auto* cursor = reinterpret_cast<const unsigned char*>(pem_or_der.data());
+    const auto* end = cursor + pem_or_der.size();
+    request.reset(d2i_X509_REQ(nullptr, &cursor, static_cast<long>(pem_or_der.size())));
+    if (request && cursor != end) { // trailing bytes: not one DER request
+      request.reset();
+    }
+  }
+  if (!request) {
+    ERR_clear_error();
+    throw CryptoError("CSR: not a PEM or DER certificate signing request");
+  }
+  return request;
+}
+
+std::string common_name_of(X509_REQ* request) {
+  X509_NAME* subject = X509_REQ_get_subject_name(request);
+  const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index < 0) {
+    return {};
+  }
+  unsigned char* utf8 = nullptr;
+  const int length =
+      ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
+  if (length < 0) {
+    ERR_clear_error();
+    throw CryptoError("CSR: the subject common name cannot be decoded");
+  }
+  std::string name(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
+  OPENSSL_free(utf8);
+  return checked_csr_name(name, "common name");
+}
+
+void read_alt_names(X509_REQ* request, CsrContents& contents) {
+  ExtensionStackPtr extensions(X509_REQ_get_extensions(request));
+  if (!extensions) {
+    ERR_clear_error();
+    return;
+  }
+  int critical = 0;
+  detail::GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509V3_get_d2i(extensions.get(), NID_subject_alt_name, &critical, nullptr)));
+  if (!names) {
+    ERR_clear_error();
+    if (critical != -1) { // -1: absent; -2: twice; otherwise undecodable
+      throw CryptoError("CSR: the subjectAltName extension cannot be decoded");
+    }
+    return;
+  }
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    if (name->type == GEN_DNS) {
+      const ASN1_STRING* value = name->d.dNSName;
+      contents.dns_names.push_back(
+          checked_csr_name({reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                            static_cast<std::size_t>(ASN1_STRING_length(value))},
+                           "DNS name"));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_STRING* value = name->d.iPAddress;
+      const int length = ASN1_STRING_length(value);
+      std::array<char, INET6_ADDRSTRLEN> text{};
+      const int family = length == 4 ? AF_INET : length == 16 ? AF_INET6 : 0;
+      if (family == 0 ||
+          inet_ntop(family, ASN1_STRING_get0_data(value), text.data(), text.size()) == nullptr) {
+        throw CryptoError("CSR: an iPAddress entry is neither IPv4 nor IPv6");
+      }
+      contents.ip_addresses.emplace_back(text.data());
+    }
+    // Other kinds (email, URI) are not ACME identifiers; the CA judges them.
+  }
+}
+
+} // namespace
+
+CsrContents read_csr(std::string_view pem_or_der) {
+  detail::X509ReqPtr request = parse_csr(pem_or_der);
+  EVP_PKEY* key = X509_REQ_get0_pubkey(request.get());
+  if (key == nullptr || X509_REQ_verify(request.get(), key) != 1) {
+    ERR_clear_error();
+    throw CryptoError("CSR: its signature does not verify with its own public key");
+  }
+  CsrContents contents;
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_REQ(request.get(), &der);
+  if (length <= 0) {
+    detail::throw_crypto_error("cannot encode CSR");
+  }
+  contents.der.assign(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  contents.common_name = common_name_of(request.get());
+  read_alt_names(request.get(), contents);
+  return contents;
+}
+
+bool certificate_matches_csr(std::string_view cert_pem, const CsrContents& csr) {
+  auto bio = detail::memory_bio(cert_pem);
+  detail::X509Ptr certificate(
+      PEM_read_bio_X509(bio.get(), nullptr, detail::refuse_password, nullptr));
+  if (!certificate) {
+    detail::throw_crypto_error("cannot read certificate");
+  }
+  detail::X509ReqPtr request = parse_csr(csr.der);
+  EVP_PKEY* certificate_key = X509_get0_pubkey(certificate.get());
+  EVP_PKEY* request_key = X509_REQ_get0_pubkey(request.get());
+  return certificate_key != nullptr && request_key != nullptr &&
+         EVP_PKEY_eq(certificate_key, request_key) == 1;
 }
 
 } // namespace certsmith::crypto

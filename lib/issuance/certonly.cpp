@@ -11,7 +11,9 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <iterator>
 #include <set>
 
 namespace certsmith::issuance {
@@ -31,25 +33,38 @@ std::set<std::string> names_of(const crypto::CertificateFacts& facts) {
   return names;
 }
 
-// The lineage this request continues: the one named by --cert-name, else the
-// one whose certificate holds exactly the requested names (certbot's match).
-// The expiry index spares parsing every lineage's certificate on each run.
-std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
-                                           const std::set<std::string>& names) {
-  if (request.cert_name) {
-    if (!std::filesystem::exists(request.paths.renewal_conf(*request.cert_name)))
-      return std::nullopt;
-    return store::Lineage::load(request.paths, *request.cert_name);
-  }
-  auto index = renew::ExpiryIndex::load(renew::ExpiryIndex::default_path(request.paths));
-  std::optional<store::Lineage> found;
-  for (const auto& name : store::Lineage::list_names(request.paths)) {
+std::string joined(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& name : names)
+    out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// The lineages of the tree whose certificate holds exactly the requested
+// names, or a strict subset of them (the largest, as certbot picks). The
+// expiry index spares parsing every lineage's certificate on each run.
+struct LineageMatches {
+  std::optional<store::Lineage> identical;
+  std::optional<store::Lineage> subset;
+  std::set<std::string> subset_names;
+};
+
+LineageMatches match_lineages(const store::TreePaths& paths, const std::set<std::string>& names) {
+  auto index = renew::ExpiryIndex::load(renew::ExpiryIndex::default_path(paths));
+  LineageMatches matches;
+  for (const auto& name : store::Lineage::list_names(paths)) {
     try {
-      store::Lineage lineage = store::Lineage::load(request.paths, name);
+      store::Lineage lineage = store::Lineage::load(paths, name);
       const auto& facts = index.facts_for(lineage);
-      if (std::set<std::string>(facts.names.begin(), facts.names.end()) == names) {
-        found = std::move(lineage);
+      std::set<std::string> held(facts.names.begin(), facts.names.end());
+      if (held == names) {
+        matches.identical = std::move(lineage);
         break;
+      }
+      if (held.size() > matches.subset_names.size() &&
+          std::includes(names.begin(), names.end(), held.begin(), held.end())) {
+        matches.subset = std::move(lineage);
+        matches.subset_names = std::move(held);
       }
     } catch (const Error& error) {
       util::log_debug("skipping lineage {}: {}", name, error.what());
@@ -60,24 +75,96 @@ std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
   } catch (const Error& error) {
     util::log_debug("expiry index not saved: {}", error.what());
   }
-  return found;
+  return matches;
 }
 
-// What the renewal conf will record: the lineage's earlier settings (so keys
-// certbot set survive) overridden by this command line.
-store::RenewalParams renewal_params(const CertonlyRequest& request,
-                                    const std::optional<store::RenewalParams>& previous) {
+// certbot's _handle_subset_cert_request, non-interactive: only --expand (or
+// --force-renewal) lets certonly grow a lineage; otherwise it stops before
+// anything is sent or written.
+[[noreturn]] void refuse_subset_without_expand(const store::TreePaths& paths,
+                                               const store::Lineage& lineage,
+                                               const std::set<std::string>& held,
+                                               const std::set<std::string>& requested) {
+  throw UsageError(fmt::format(
+      "Missing command line flag or config entry for this setting: you have an existing "
+      "certificate that contains a portion of the names you requested (ref: {}); it contains "
+      "these names: {}; you requested these names for the new certificate: {}. Expand and "
+      "replace it with --expand, or keep it and get a separate certificate with --duplicate. "
+      "(You can set this with the --expand flag)",
+      paths.renewal_conf(lineage.name()).string(), joined(held), joined(requested)));
+}
+
+// The lineage this request continues, as certbot chooses it: --cert-name's
+// whatever its names, else none with --duplicate, else one with exactly these
+// names, else (with --expand) the largest with a strict subset of them.
+std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
+                                           const std::set<std::string>& names) {
+  if (request.cert_name) {
+    if (!std::filesystem::exists(request.paths.renewal_conf(*request.cert_name)))
+      return std::nullopt;
+    return store::Lineage::load(request.paths, *request.cert_name);
+  }
+  if (request.duplicate)
+    return std::nullopt;
+  LineageMatches matches = match_lineages(request.paths, names);
+  if (matches.identical)
+    return std::move(matches.identical);
+  if (matches.subset) {
+    if (!request.expand && !request.force_renewal)
+      refuse_subset_without_expand(request.paths, *matches.subset, matches.subset_names, names);
+    util::log_info("Expanding certificate {}: adding {}.", matches.subset->name(), joined([&] {
+                     std::set<std::string> added;
+                     std::set_difference(names.begin(), names.end(), matches.subset_names.begin(),
+                                         matches.subset_names.end(),
+                                         std::inserter(added, added.end()));
+                     return added;
+                   }()));
+    return std::move(matches.subset);
+  }
+  return std::nullopt;
+}
+
+// certbot's _handle_unexpected_key_type_migration: a key type given with
+// --cert-name changes the lineage's; given without it, it is refused as
+// ambiguous; not given, the lineage keeps its own.
+void check_key_type_change(const CertonlyRequest& request, const store::Lineage& lineage) {
+  if (!request.key_settings_given || request.cert_name)
+    return;
+  crypto::KeyAlgorithm current = key_spec_of(lineage.params()).algorithm;
+  if (current == request.key_spec.algorithm)
+    return;
+  auto label = [](crypto::KeyAlgorithm algorithm) {
+    return algorithm == crypto::KeyAlgorithm::rsa ? "RSA" : "ECDSA";
+  };
+  throw UsageError(fmt::format(
+      "Are you trying to change the key type of the certificate named {} from {} to {}? "
+      "Please provide both --cert-name and --key-type on the command line to confirm the "
+      "change you are trying to make.",
+      lineage.name(), label(current), label(request.key_spec.algorithm)));
+}
+
+} // namespace
+
+store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
+                                             const std::optional<store::RenewalParams>& previous) {
   store::RenewalParams params = previous.value_or(store::RenewalParams{});
   params.authenticator = request.authenticator;
   params.server = request.server;
-  if (request.key_spec.algorithm == crypto::KeyAlgorithm::rsa) {
-    params.key_type = "rsa";
-    params.rsa_key_size = request.key_spec.rsa_bits;
-    params.elliptic_curve.clear();
-  } else {
-    params.key_type = "ecdsa";
-    params.elliptic_curve = request.key_spec.curve;
+  if (!previous || request.key_settings_given) {
+    if (request.key_spec.algorithm == crypto::KeyAlgorithm::rsa) {
+      params.key_type = "rsa";
+      params.rsa_key_size = request.key_spec.rsa_bits;
+      params.elliptic_curve.clear();
+    } else {
+      params.key_type = "ecdsa";
+      params.elliptic_curve = request.key_spec.curve;
+      params.rsa_key_size.reset();
+    }
   }
+  // --new-key: certbot's certonly records only what its command line set, so
+  // reuse_key disappears; neither flag keeps what the lineage recorded.
+  if (request.reuse_key)
+    params.reuse_key = *request.reuse_key ? std::optional(true) : std::nullopt;
   params.webroot_map.clear();
   params.webroot_path.clear();
   params.http01_port.reset();
@@ -103,18 +190,27 @@ store::RenewalParams renewal_params(const CertonlyRequest& request,
   return params;
 }
 
-} // namespace
+std::string lineage_name_base(const acme::Identifier& first) {
+  if (first.type != "ip" || first.value.find(':') == std::string::npos)
+    return first.value;
+  std::string name = first.value.starts_with("::") ? "0" + first.value : first.value;
+  std::replace(name.begin(), name.end(), ':', '-');
+  return name;
+}
 
 CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& transport,
                             util::Clock& clock, util::ProcessRunner& process_runner) {
-  if (request.domains.empty())
-    throw UsageError("no domains given: name them with -d example.com");
+  if (request.domains.empty() && request.ip_addresses.empty())
+    throw UsageError("no domains given: name them with -d example.com (or --ip-address)");
   if (request.cert_name)
     store::validate_cert_name(*request.cert_name);
-  std::vector<acme::Identifier> identifiers = acme::make_identifiers(request.domains, {});
+  std::vector<acme::Identifier> identifiers =
+      acme::make_identifiers(request.domains, request.ip_addresses);
   std::set<std::string> names = names_of(identifiers);
 
   std::optional<store::Lineage> lineage = find_lineage(request, names);
+  if (lineage)
+    check_key_type_change(request, *lineage);
   CertonlyResult result;
   if (lineage && !request.force_renewal) {
     auto facts = crypto::read_certificate(lineage->read_cert_pem());
@@ -132,16 +228,26 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     }
   }
 
+  if (lineage && names_of(crypto::read_certificate(lineage->read_cert_pem())) != names)
+    util::log_info("Updating certificate {} to hold: {}.", lineage->name(), joined(names));
+
   RunContext context(request.paths, transport, clock, request.account);
   IssueRequest issue;
   issue.identifiers = identifiers;
-  issue.params = renewal_params(request, lineage ? std::optional(lineage->params())
-                                                 : std::optional<store::RenewalParams>());
+  issue.params = certonly_renewal_params(request, lineage ? std::optional(lineage->params())
+                                                          : std::optional<store::RenewalParams>());
   issue.existing = lineage ? &*lineage : nullptr;
   if (!lineage)
-    issue.new_name = request.cert_name
-                         ? *request.cert_name
-                         : store::choose_lineage_name(request.paths, identifiers.front().value);
+    issue.new_name =
+        request.cert_name
+            ? *request.cert_name
+            : store::choose_lineage_name(request.paths, lineage_name_base(identifiers.front()));
+  // A wildcard the authenticator cannot validate (http-01) is refused before
+  // any hook runs. Only then: a standalone solver binds its port, which a
+  // pre-hook may first have to free (systemctl stop nginx).
+  if (std::any_of(identifiers.begin(), identifiers.end(),
+                  [](const acme::Identifier& id) { return id.value.starts_with("*."); }))
+    static_cast<void>(make_solver(context, issue.params, identifiers));
   issue.dry_run = request.dry_run;
   result.domains.assign(names.begin(), names.end());
 

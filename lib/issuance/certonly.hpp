@@ -3,10 +3,12 @@
 // or keep the one already there while it is not due (certbot's
 // --keep-until-expiring, its non-interactive default).
 
+#include "acme/identifier.hpp"
 #include "crypto/private_key.hpp"
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
+#include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
 #include "util/process_runner.hpp"
@@ -35,13 +37,16 @@ struct CertonlyRequest {
   AccountRequest account;
   bool force_renewal = false;
   crypto::KeySpec key_spec;
+  /// --key-type/--rsa-key-size/--elliptic-curve given: else an existing lineage
+  /// keeps its key settings (certbot's rule against silent key type changes).
+  bool key_settings_given = true;
   std::optional<bool> reuse_key; // --reuse-key: true, --new-key: false, neither: as saved
   bool must_staple = false;
   std::string preferred_chain;   // issuer CN of the topmost certificate of the chain wanted
   std::string preferred_profile; // used when the CA offers it
   std::string required_profile;  // fail when the CA does not offer it
   /// --csr: obtain for this CSR (PEM or DER file) and write the certificate to
-  /// these paths instead of a lineage.
+  /// these paths instead of a lineage (run_certonly_csr, certonly_csr.hpp).
   std::string csr_path;
   std::string cert_path, chain_path, fullchain_path;
   bool dry_run = false; // obtain, store nothing
@@ -62,8 +67,26 @@ struct CertonlyResult {
   std::vector<hooks::HookFailure> hook_failures;
 };
 
-/// Run certonly. Throws the typed errors of util/error.hpp and acme/problem.hpp.
+/// Run certonly for -d names and --ip-address identifiers, choosing the lineage
+/// as certbot does: --cert-name's (its names replaced by these), else one with
+/// exactly these names, else with --expand (or --force-renewal) the largest one
+/// whose names are a strict subset, else a new one (also with --duplicate).
+/// A subset match without --expand is a UsageError naming --expand. Throws the typed errors of
+/// util/error.hpp and acme/problem.hpp.
 CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& transport,
                             util::Clock& clock, util::ProcessRunner& process_runner);
+
+/// The renewal parameters certonly records: the lineage's earlier settings
+/// (previous) overridden by this command line. --reuse-key records
+/// reuse_key = True; --new-key removes it, as certbot's certonly does.
+store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
+                                             const std::optional<store::RenewalParams>& previous);
+
+/// The name a new lineage starts from for its first identifier: the domain
+/// ("*." dropped later by choose_lineage_name) or the IP address, an IPv6 one
+/// with ':' spelled '-' (a leading "::" as "0--") so that the name is one
+/// harmless path component everywhere (no ':' for PATH-like lists, scp, docker
+/// -v or Windows shares; never a leading '-').
+std::string lineage_name_base(const acme::Identifier& first);
 
 } // namespace certsmith::issuance
