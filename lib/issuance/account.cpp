@@ -1,47 +1,41 @@
 #include "issuance/account.hpp"
 
 #include "acme/contact.hpp"
+#include "issuance/account_eab.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 #include "util/log.hpp"
 
-#include <algorithm>
-#include <chrono>
 #include <fmt/format.h>
-#include <unistd.h>
 
 namespace certsmith::issuance {
 
-namespace {
-
-std::string utc_now_iso8601() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-std::string host_name() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0)
-    return "localhost";
-  return name;
-}
-
-} // namespace
-
-store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client& client,
-                                    const AccountRequest& request) {
-  auto accounts = store::load_accounts(paths, client.directory_url());
-  if (!accounts.empty()) {
-    store::StoredAccount& account = accounts.front();
-    util::log_debug("using account {} ({})", account.id, account.uri);
-    client.use_account(account.key, account.uri);
-    return std::move(account);
+std::optional<store::StoredAccount> select_account(const store::TreePaths& paths,
+                                                   const std::string& server,
+                                                   const AccountRequest& request) {
+  if (!request.account_id.empty()) {
+    // account_dir refuses anything but 32 hex digits, so no id reaches a path.
+    store::account_dir(paths, server, request.account_id);
+    auto account = store::load_account(paths, server, request.account_id);
+    if (!account)
+      throw UsageError(fmt::format("--account {}: no such account is stored for {}",
+                                   request.account_id, util::escape_untrusted(server, 200)));
+    return account;
   }
+  auto accounts = store::load_accounts(paths, server);
+  if (accounts.empty())
+    return std::nullopt;
+  if (accounts.size() > 1)
+    util::log_info("{} accounts are stored for {}; using {}, the first by id (choose another with "
+                   "--account)",
+                   accounts.size(), util::escape_untrusted(server, 200), accounts.front().id);
+  return std::move(accounts.front());
+}
 
+store::StoredAccount register_account(const store::TreePaths& paths, acme::Client& client,
+                                      const AccountRequest& request) {
+  // Everything the command line decides is checked before the CA is asked.
+  check_eab_flags(request);
   std::vector<std::string> contacts = acme::contacts_from_email(request.email);
   if (contacts.empty() && !request.register_unsafely_without_email)
     throw UsageError("registering an account needs an email for important notices: pass "
@@ -53,21 +47,25 @@ store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client&
         directory.terms_of_service.empty()
             ? ""
             : " (" + util::escape_untrusted(directory.terms_of_service, 200) + ")"));
-  if (directory.external_account_required)
-    throw UsageError("this CA requires external account binding, which is not supported yet");
 
   crypto::PrivateKey key = crypto::PrivateKey::generate({});
-  acme::Account created = client.new_account(key, {contacts, true, std::nullopt});
-  store::StoredAccount account{store::account_id_for_key(key),
-                               client.directory_url(),
-                               created.url,
-                               key,
-                               created.body,
-                               utc_now_iso8601(),
-                               host_name()};
-  store::save_account(paths, account);
+  auto binding = external_account_binding(request, directory, key);
+  acme::Account created = client.new_account(key, {contacts, true, binding});
+  // Empty creation_dt and creation_host: save_account writes now and this host.
+  store::StoredAccount account{"", client.directory_url(), created.url, key, created.body, "", ""};
+  account.id = store::save_account(paths, account);
   util::log_info("Account registered.");
   return account;
+}
+
+store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client& client,
+                                    const AccountRequest& request) {
+  if (auto account = select_account(paths, client.directory_url(), request)) {
+    util::log_debug("using account {} ({})", account->id, account->uri);
+    client.use_account(account->key, account->uri);
+    return std::move(*account);
+  }
+  return register_account(paths, client, request);
 }
 
 } // namespace certsmith::issuance

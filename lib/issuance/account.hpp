@@ -6,6 +6,7 @@
 #include "store/account_store.hpp"
 #include "store/tree_paths.hpp"
 
+#include <optional>
 #include <string>
 
 namespace certsmith::issuance {
@@ -21,9 +22,23 @@ struct AccountRequest {
   std::string eab_hmac_alg = "HS256";
 };
 
-/// Make client use the stored account for its server, registering (RFC 8555
-/// §7.3) and saving a new one when none exists. Throws UsageError when
-/// registration needs an email or --agree-tos that was not given.
+/// The stored account of `server` a command uses: the one --account names
+/// (UsageError for an id that is malformed or not stored for this server),
+/// else the first by id (certbot's sort; logged when there are several), else
+/// nullopt when none is stored.
+std::optional<store::StoredAccount> select_account(const store::TreePaths& paths,
+                                                   const std::string& server,
+                                                   const AccountRequest& request);
+
+/// Register a new account (RFC 8555 §7.3, with external account binding when
+/// asked or required) with a fresh key, save it in certbot's layout and make
+/// client use it. Throws UsageError when an email, --agree-tos or the EAB
+/// flags the CA needs were not given, or the EAB flags are malformed.
+store::StoredAccount register_account(const store::TreePaths& paths, acme::Client& client,
+                                      const AccountRequest& request);
+
+/// Make client use the stored account for its server (select_account),
+/// registering and saving a new one when none exists (register_account).
 store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client& client,
                                     const AccountRequest& request);
 

@@ -76,23 +76,33 @@ def generate_tls_cert(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+# /usr/share/doc/pebble/examples/pebble-config-external-account-bindings.json
+EXAMPLE_EAB_KEYS = {
+    "kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W",
+    "kid-2": "b10lLJs8l1GPIzsLP0s6pMt8O0XVGnfTaCeROxQM0BIt2XrJMDHJZBM5NuQmQJQH",
+}
+
+
 class PebbleEnv:
     """Pebble + pebble-challtestsrv, both on 127.0.0.1, with their logs in `workdir`.
 
     nonce_reject: percentage of nonces Pebble rejects (PEBBLE_WFE_NONCEREJECT; Pebble's own default is 5,
     ours is 0 so a failure means something). validity_seconds: certificateValidityPeriod (None = Pebble's
     5 years). default_ipv6: AAAA answer of the mock DNS ("" = no AAAA, so Pebble validates over IPv4 only).
+    eab_keys: {kid: base64url HMAC key}; when set, Pebble requires external account binding (RFC 8555
+    §7.3.4) and accepts these keys (EXAMPLE_EAB_KEYS are the ones Debian's Pebble documents).
     """
 
     def __init__(self, workdir: str | os.PathLike, nonce_reject: int = 0, validity_seconds: int | None = None,
                  default_ipv6: str | None = None, extra_env: dict[str, str] | None = None,
-                 startup_timeout: float = 20.0):
+                 startup_timeout: float = 20.0, eab_keys: dict[str, str] | None = None):
         self.workdir = Path(workdir)
         self.nonce_reject = nonce_reject
         self.validity_seconds = validity_seconds
         self.default_ipv6 = default_ipv6
         self.extra_env = dict(extra_env or {})
         self.startup_timeout = startup_timeout
+        self.eab_keys = dict(eab_keys) if eab_keys is not None else None
         self._pebble: subprocess.Popen | None = None
         self._challtestsrv: subprocess.Popen | None = None
         self._log_files: list = []
@@ -124,8 +134,10 @@ class PebbleEnv:
             "httpPort": self.http_port,
             "tlsPort": self.tls_port,
             "ocspResponderURL": "",
-            "externalAccountBindingRequired": False,
+            "externalAccountBindingRequired": self.eab_keys is not None,
         }
+        if self.eab_keys is not None:
+            config["externalAccountMACKeys"] = self.eab_keys
         if self.validity_seconds is not None:
             config["certificateValidityPeriod"] = self.validity_seconds
         config_path = self.workdir / "pebble-config.json"

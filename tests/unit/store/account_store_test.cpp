@@ -244,3 +244,75 @@ TEST_CASE("accounts: corrupt files give a StorageError naming the file", "[store
   spit(dir / "meta.json", std::string(70 * 1024, ' '));
   CHECK(error_of(load) == (dir / "meta.json").string() + ": larger than 65536 bytes");
 }
+
+TEST_CASE("accounts: delete removes the account, then the empty server directory",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  save_account(paths, make_account(k_pebble));
+  save_account(paths, make_account(k_pebble, k_rsa_key));
+  save_account(paths, make_account(k_letsencrypt));
+
+  delete_account(paths, k_pebble, k_ec_id);
+  CHECK_FALSE(std::filesystem::exists(account_dir(paths, k_pebble, k_ec_id)));
+  REQUIRE(load_accounts(paths, k_pebble).size() == 1);
+  CHECK(load_accounts(paths, k_pebble)[0].id == k_rsa_id);
+  CHECK(load_accounts(paths, k_letsencrypt).size() == 1); // other servers untouched
+  // No hidden leftovers of the removal.
+  for (const auto& entry :
+       std::filesystem::directory_iterator(server_accounts_dir(paths, k_pebble)))
+    CHECK(entry.path().filename().string() == k_rsa_id);
+
+  delete_account(paths, k_pebble, k_rsa_id);
+  CHECK_FALSE(std::filesystem::exists(server_accounts_dir(paths, k_pebble)));
+  CHECK(std::filesystem::exists(paths.accounts_dir()));
+}
+
+TEST_CASE("accounts: delete refuses missing accounts, bad ids and symlinks", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  CHECK_THROWS_AS(delete_account(paths, k_pebble, k_ec_id), StorageError);
+  for (const char* id : {"../../config", "", "..", "6f1d25935e7421d8a9a1b800427025f5/.."}) {
+    CAPTURE(id);
+    CHECK_THROWS_AS(delete_account(paths, k_pebble, id), UsageError);
+  }
+
+  // A symlink in place of an account directory: neither it nor its target goes.
+  auto victim = tree.root() / "victim";
+  std::filesystem::create_directories(victim);
+  spit(victim / "keep", "x");
+  auto server_dir = server_accounts_dir(paths, k_pebble);
+  std::filesystem::create_directories(server_dir);
+  std::filesystem::create_directory_symlink(victim, server_dir / k_ec_id);
+  CHECK_THROWS_AS(delete_account(paths, k_pebble, k_ec_id), StorageError);
+  CHECK(std::filesystem::exists(victim / "keep"));
+  CHECK(std::filesystem::is_symlink(server_dir / k_ec_id));
+
+  // A symlink inside an account directory is removed, its target is not.
+  std::filesystem::remove(server_dir / k_ec_id);
+  save_account(paths, make_account(k_pebble));
+  std::filesystem::create_directory_symlink(victim, account_dir(paths, k_pebble, k_ec_id) / "link");
+  delete_account(paths, k_pebble, k_ec_id);
+  CHECK(std::filesystem::exists(victim / "keep"));
+}
+
+TEST_CASE("accounts: moving to a new key is save under the new id, then delete the old",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto old_account = make_account(k_pebble);
+  save_account(paths, old_account);
+  auto moved = old_account;
+  moved.id.clear();
+  moved.key = PrivateKey::from_pem(k_rsa_key);
+  CHECK(save_account(paths, moved) == k_rsa_id);
+  CHECK(load_accounts(paths, k_pebble).size() == 2);
+  delete_account(paths, k_pebble, k_ec_id);
+  auto all = load_accounts(paths, k_pebble);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].id == k_rsa_id);
+  CHECK(all[0].uri == old_account.uri);
+  CHECK(all[0].creation_dt == old_account.creation_dt);
+  CHECK(mode_of(account_dir(paths, k_pebble, k_rsa_id)) == 0700);
+  CHECK(mode_of(account_dir(paths, k_pebble, k_rsa_id) / "private_key.json") == 0400);
+}
