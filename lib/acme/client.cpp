@@ -5,6 +5,7 @@
 #include "crypto/base64url.hpp"
 #include "crypto/jwk.hpp"
 #include "crypto/jws.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 
 #include <algorithm>
@@ -15,12 +16,27 @@ namespace certsmith::acme {
 namespace {
 
 constexpr std::string_view k_jose_json = "application/jose+json";
+// RFC 8555 §7.4.2 puts no bound on Link headers; the transport's header cap is
+// the real limit, this one keeps the list short.
+constexpr std::size_t k_max_alternate_links = 20;
 
 std::string location_of(const http::Response& response, std::string_view what) {
   auto location = response.header("location");
   if (!location)
     throw ProtocolError(fmt::format("the CA's answer to {} has no Location header", what));
   return *location;
+}
+
+// An alternate chain is the same certificate served differently, so it lives
+// where the certificate does; a link elsewhere is not followed.
+bool is_followable_alternate(const std::string& target, const std::string& certificate_url,
+                             const std::string& directory_url) {
+  try {
+    check_server_url(target, directory_url);
+  } catch (const ProtocolError&) {
+    return false;
+  }
+  return is_same_origin(target, certificate_url);
 }
 
 bool is_final_authorization_status(const std::string& status) {
@@ -118,13 +134,16 @@ Account Client::new_account(const crypto::PrivateKey& key, const NewAccountOptio
   return account;
 }
 
-Order Client::new_order(const std::vector<Identifier>& identifiers, const std::string& replaces) {
+Order Client::new_order(const std::vector<Identifier>& identifiers, const std::string& replaces,
+                        const std::string& profile) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& identifier : identifiers)
     list.push_back({{"type", identifier.type}, {"value", identifier.value}});
   nlohmann::json payload{{"identifiers", list}};
   if (!replaces.empty())
     payload["replaces"] = replaces;
+  if (!profile.empty())
+    payload["profile"] = profile;
   http::Response response = post(directory().new_order, payload);
   return parse_order(parse_json_body(response.body, "the order"), location_of(response, "newOrder"),
                      m_directory_url);
@@ -209,8 +228,15 @@ CertificateChain Client::download_certificate(const std::string& url) {
     if (params.find(";rel=\"alternate\"") == std::string::npos &&
         params.find(";rel=alternate") == std::string::npos)
       continue;
+    if (chain.alternate_urls.size() == k_max_alternate_links)
+      break;
     std::string target = link.substr(1, close - 1);
-    check_server_url(target, m_directory_url);
+    if (!is_followable_alternate(target, url, m_directory_url)) {
+      util::log_warning("ignoring an alternate certificate chain the CA links off its own server: "
+                        "'{}'",
+                        util::escape_untrusted(link.substr(1, close - 1), 200));
+      continue;
+    }
     chain.alternate_urls.push_back(std::move(target));
   }
   return chain;

@@ -63,7 +63,9 @@ public:
   /// RFC 8555 §7.4: ask for a certificate for identifiers. RFC 9773 §5: a
   /// non-empty `replaces` (an ARI certificate ID) names the certificate this
   /// order replaces; send it only when the directory has renewalInfo.
-  Order new_order(const std::vector<Identifier>& identifiers, const std::string& replaces = {});
+  /// draft-aaron-acme-profiles §4: a non-empty profile is sent as "profile".
+  Order new_order(const std::vector<Identifier>& identifiers, const std::string& replaces = {},
+                  const std::string& profile = {});
   /// RFC 8555 §7.5: POST-as-GET an authorization.
   Authorization fetch_authorization(const std::string& url);
   /// RFC 8555 §7.5.1: tell the server the challenge is ready.
@@ -76,6 +78,7 @@ public:
   /// "valid" or "invalid"; honours Retry-After.
   Order poll_order(const std::string& url);
   /// RFC 8555 §7.4.2: download the chain (application/pem-certificate-chain).
+  /// Alternate links off the certificate URL's origin are dropped.
   CertificateChain download_certificate(const std::string& url);
   /// RFC 9773 §4.1: unauthenticated GET of renewalInfo/<cert_id>, with the
   /// answer's Retry-After clamped (§4.3.2). Throws ProtocolError when the

@@ -12,6 +12,8 @@ namespace {
 
 constexpr std::size_t k_max_url_length = 2048;
 constexpr std::size_t k_max_list_length = 1000;
+constexpr std::size_t k_max_profile_name_length = 100;
+constexpr std::size_t k_max_profile_description_length = 1000;
 
 std::string scheme_of(std::string_view url) {
   auto colon = url.find("://");
@@ -77,7 +79,47 @@ Identifier parse_identifier(const nlohmann::json& body, std::string_view what) {
   return identifier;
 }
 
+// "https://Host:443/x" -> "https://host:443"; "" when url has no "://".
+std::string origin_of(std::string_view url) {
+  auto colon = url.find("://");
+  if (colon == std::string_view::npos)
+    return {};
+  auto end = url.find_first_of("/?#", colon + 3);
+  std::string origin(url.substr(0, end));
+  std::transform(origin.begin(), origin.end(), origin.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return origin;
+}
+
+bool is_printable_ascii(const std::string& text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return c > 0x20 && c < 0x7F; });
+}
+
+// A name is sent back to the CA and printed, so only short printable names
+// are kept; a hostile directory cannot make the map large.
+std::map<std::string, std::string> parse_profiles(const nlohmann::json& profiles) {
+  std::map<std::string, std::string> out;
+  if (!profiles.is_object())
+    return out;
+  for (const auto& [name, description] : profiles.items()) {
+    if (out.size() == k_max_profiles)
+      break;
+    if (!description.is_string() || name.empty() || name.size() > k_max_profile_name_length ||
+        !is_printable_ascii(name))
+      continue;
+    out.emplace(name, util::escape_untrusted(description.get<std::string>(),
+                                             k_max_profile_description_length));
+  }
+  return out;
+}
+
 } // namespace
+
+bool is_same_origin(std::string_view url, std::string_view reference) {
+  std::string origin = origin_of(url);
+  return !origin.empty() && origin == origin_of(reference);
+}
 
 void check_server_url(std::string_view url, std::string_view directory_url) {
   bool clean =
@@ -110,9 +152,8 @@ Directory parse_directory(const nlohmann::json& body, std::string_view directory
     }
     if (const auto* eab = member(*meta, "externalAccountRequired"); eab != nullptr)
       directory.external_account_required = eab->is_boolean() && eab->get<bool>();
-    if (const auto* profiles = member(*meta, "profiles");
-        profiles != nullptr && profiles->is_object())
-      directory.profiles = *profiles;
+    if (const auto* profiles = member(*meta, "profiles"); profiles != nullptr)
+      directory.profiles = parse_profiles(*profiles);
   }
   return directory;
 }

@@ -6,6 +6,7 @@
 #include "acme/identifier.hpp"
 #include "acme/problem.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -21,8 +22,12 @@ struct Directory {
   std::string website;
   std::vector<std::string> caa_identities;
   bool external_account_required = false;
-  nlohmann::json profiles = nlohmann::json::object(); // name -> description
+  // draft-aaron-acme-profiles §3: meta.profiles, name -> description. Entries
+  // that are not name -> string are dropped, and at most k_max_profiles kept.
+  std::map<std::string, std::string> profiles;
 };
+
+inline constexpr std::size_t k_max_profiles = 64;
 
 /// RFC 8555 §7.1.5.
 struct Challenge {
@@ -56,6 +61,10 @@ struct Order {
 /// Throws ProtocolError unless url is absolute, has the same scheme and is free
 /// of whitespace and control characters.
 void check_server_url(std::string_view url, std::string_view directory_url);
+
+/// True when url has the same scheme and authority (host and port) as
+/// reference; hosts compare without regard to case.
+bool is_same_origin(std::string_view url, std::string_view reference);
 
 Directory parse_directory(const nlohmann::json& body, std::string_view directory_url);
 Challenge parse_challenge(const nlohmann::json& body, std::string_view directory_url);

@@ -178,3 +178,61 @@ TEST_CASE_METHOD(Fixture, "a directory that is not JSON is a clear protocol erro
   transport.expect(json_response(200, "<html>"), false);
   CHECK_THROWS_WITH(client.directory(), "the directory from the CA is not valid JSON");
 }
+
+TEST_CASE_METHOD(Fixture, "alternate chains off the certificate's host or scheme are dropped") {
+  client.use_account(key, "https://ca.test/acct/1");
+  transport.expect(json_response(200, directory_body()), false);
+  transport.expect(http::Response{200, {{"replay-nonce", "first"}}, "", {}}, false);
+  transport.expect(
+      http::Response{200,
+                     {{"link", "<https://evil.test/cert/1/1>;rel=\"alternate\""},
+                      {"link", "<http://ca.test/cert/1/2>;rel=\"alternate\""},
+                      {"link", "<https://ca.test@evil.test/cert/1/3>;rel=\"alternate\""},
+                      {"link", "<https://ca.test:8443/cert/1/4>;rel=\"alternate\""},
+                      {"link", "<file:///etc/passwd>;rel=\"alternate\""},
+                      {"link", "<https://CA.test/cert/1/5>; rel=alternate"}},
+                     "PEM",
+                     {}});
+  auto chain = client.download_certificate("https://ca.test/cert/1");
+  CHECK(chain.alternate_urls == std::vector<std::string>{"https://CA.test/cert/1/5"});
+}
+
+TEST_CASE_METHOD(Fixture, "a flood of alternate links is cut short") {
+  client.use_account(key, "https://ca.test/acct/1");
+  transport.expect(json_response(200, directory_body()), false);
+  transport.expect(http::Response{200, {{"replay-nonce", "first"}}, "", {}}, false);
+  http::Response response{200, {}, "PEM", {}};
+  for (int i = 0; i < 1000; ++i)
+    response.headers.emplace_back("link", "<https://ca.test/cert/1/" + std::to_string(i) +
+                                              ">;rel=alternate");
+  transport.expect(response);
+  auto chain = client.download_certificate("https://ca.test/cert/1");
+  CHECK(chain.alternate_urls.size() == 20);
+  CHECK(chain.alternate_urls.front() == "https://ca.test/cert/1/0");
+}
+
+TEST_CASE_METHOD(Fixture, "newOrder names a profile only when one is chosen") {
+  client.use_account(key, "https://ca.test/acct/1");
+  expect_directory_and_nonce();
+  const std::string order_body =
+      R"({"status":"pending","finalize":"https://ca.test/f","authorizations":[]})";
+  transport.expect(json_response(201, order_body, {{"location", "https://ca.test/order/1"}}));
+  transport.expect(json_response(201, order_body, {{"location", "https://ca.test/order/2"}}));
+  transport.expect(json_response(201, order_body, {{"location", "https://ca.test/order/3"}}));
+  const std::vector<acme::Identifier> names{{"dns", "a.example.com"}};
+  client.new_order(names);
+  client.new_order(names, {}, "shortlived");
+  client.new_order(names, "AKI.SERIAL", "classic");
+
+  const auto& requests = transport.requests();
+  REQUIRE(requests.size() == 5);
+  auto plain = json::parse(payload(requests[2]));
+  CHECK_FALSE(plain.contains("profile"));
+  CHECK_FALSE(plain.contains("replaces"));
+  auto with_profile = json::parse(payload(requests[3]));
+  CHECK(with_profile["profile"] == "shortlived");
+  CHECK(with_profile["identifiers"][0]["value"] == "a.example.com");
+  auto both = json::parse(payload(requests[4]));
+  CHECK(both["profile"] == "classic");
+  CHECK(both["replaces"] == "AKI.SERIAL");
+}

@@ -91,3 +91,71 @@ TEST_CASE("an invalid order carries its error") {
   REQUIRE(order.error);
   CHECK(order.error->short_type() == "badCSR");
 }
+
+namespace {
+acme::Directory directory_with_meta(const json& meta) {
+  return acme::parse_directory(json{{"newNonce", "https://ca.test/nonce"},
+                                    {"newAccount", "https://ca.test/acct"},
+                                    {"newOrder", "https://ca.test/order"},
+                                    {"meta", meta}},
+                               k_dir);
+}
+} // namespace
+
+TEST_CASE("meta.profiles is read as profile name -> description") {
+  auto directory =
+      directory_with_meta({{"profiles",
+                            {{"classic", "The same profile you're accustomed to"},
+                             {"shortlived", "https://letsencrypt.org/docs/profiles#shortlived"}}}});
+  CHECK(directory.profiles ==
+        std::map<std::string, std::string>{
+            {"classic", "The same profile you're accustomed to"},
+            {"shortlived", "https://letsencrypt.org/docs/profiles#shortlived"}});
+  CHECK(directory_with_meta(json::object()).profiles.empty());
+}
+
+TEST_CASE("hostile meta.profiles never breaks the directory") {
+  for (const json& hostile :
+       {json("shortlived"), json::array({"shortlived"}), json(42), json(nullptr), json(true)}) {
+    INFO(hostile.dump());
+    auto directory = directory_with_meta({{"profiles", hostile}});
+    CHECK(directory.profiles.empty());
+    CHECK(directory.new_order == "https://ca.test/order");
+  }
+
+  // Entries that are not name -> string are dropped; the rest survive.
+  auto mixed = directory_with_meta({{"profiles",
+                                     {{"number", 7},
+                                      {"object", {{"a", "b"}}},
+                                      {"null", nullptr},
+                                      {"bad\nname", "x"},
+                                      {"with space", "x"},
+                                      {std::string(101, 'n'), "x"},
+                                      {"", "x"},
+                                      {"ok", "fine"}}}});
+  CHECK(mixed.profiles == std::map<std::string, std::string>{{"ok", "fine"}});
+
+  // Control characters in a description are escaped, a long one cut short.
+  auto escaped = directory_with_meta(
+      {{"profiles", {{"a", "line\x1b[2Jone"}, {"b", std::string(100000, 'd')}}}});
+  CHECK(escaped.profiles.at("a").find('\x1b') == std::string::npos);
+  CHECK(escaped.profiles.at("b").size() <= 1100);
+
+  // Huge: only the first k_max_profiles are kept.
+  json many = json::object();
+  for (int i = 0; i < 10000; ++i)
+    many["p" + std::to_string(i)] = "d";
+  CHECK(directory_with_meta({{"profiles", many}}).profiles.size() == acme::k_max_profiles);
+}
+
+TEST_CASE("same origin means same scheme, host and port") {
+  CHECK(acme::is_same_origin("https://ca.test/cert/1/1", "https://ca.test/cert/1"));
+  CHECK(acme::is_same_origin("https://CA.test/x", "https://ca.test"));
+  CHECK(acme::is_same_origin("https://ca.test:8443/x", "https://ca.test:8443/y?z"));
+  for (const char* other :
+       {"https://other.test/x", "http://ca.test/x", "https://ca.test:8443/x",
+        "https://ca.test@evil.test/x", "https://ca.test.evil.test/x", "/x", "", "ca.test/x"}) {
+    INFO(other);
+    CHECK_FALSE(acme::is_same_origin(other, "https://ca.test/cert/1"));
+  }
+}
