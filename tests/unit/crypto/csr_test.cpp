@@ -3,6 +3,8 @@
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 using namespace certsmith::crypto;
 using Catch::Matchers::Equals;
@@ -121,4 +123,144 @@ TEST_CASE("make_csr refuses hostile names", "[crypto][csr]") {
     CAPTURE(options.dns_names, options.ip_addresses);
     CHECK_THROWS_AS(make_csr_der(key, options), CryptoError);
   }
+}
+
+// ---- read_csr: CSRs from the user -------------------------------------------
+
+namespace {
+
+// A CSR with any CN and dNSName bytes, built straight with OpenSSL: make_csr
+// refuses such names, a hostile user's tool does not.
+std::string raw_csr_der(const PrivateKey& key, const std::string& common_name,
+                        const std::vector<std::string>& dns_names) {
+  X509_REQ* request = X509_REQ_new();
+  REQUIRE(request != nullptr);
+  if (!common_name.empty()) {
+    X509_NAME_add_entry_by_NID(X509_REQ_get_subject_name(request), NID_commonName, MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>(common_name.data()),
+                               static_cast<int>(common_name.size()), -1, 0);
+  }
+  if (!dns_names.empty()) {
+    GENERAL_NAMES* names = GENERAL_NAMES_new();
+    for (const auto& dns_name : dns_names) {
+      ASN1_IA5STRING* value = ASN1_IA5STRING_new();
+      ASN1_STRING_set(value, dns_name.data(), static_cast<int>(dns_name.size()));
+      GENERAL_NAME* name = GENERAL_NAME_new();
+      GENERAL_NAME_set0_value(name, GEN_DNS, value);
+      sk_GENERAL_NAME_push(names, name);
+    }
+    STACK_OF(X509_EXTENSION)* extensions = sk_X509_EXTENSION_new_null();
+    sk_X509_EXTENSION_push(extensions, X509V3_EXT_i2d(NID_subject_alt_name, 0, names));
+    X509_REQ_add_extensions(request, extensions);
+    sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+    GENERAL_NAMES_free(names);
+  }
+  X509_REQ_set_pubkey(request, key.get());
+  REQUIRE(X509_REQ_sign(request, key.get(), EVP_sha256()) > 0);
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_REQ(request, &der);
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  X509_REQ_free(request);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("read_csr reads the names of a PEM or DER CSR", "[crypto][csr]") {
+  const PrivateKey key = PrivateKey::generate({});
+  const CsrOptions options{{"example.com", "www.example.com"}, {"192.0.2.1", "2001:db8::1"}, false};
+  for (const std::string& encoded : {make_csr_pem(key, options), make_csr_der(key, options)}) {
+    const CsrContents csr = read_csr(encoded);
+    CHECK(csr.common_name == "example.com");
+    CHECK_THAT(csr.dns_names, Equals(options.dns_names));
+    CHECK_THAT(csr.ip_addresses, Equals(options.ip_addresses));
+    CHECK(read_csr(csr.der).dns_names == csr.dns_names);
+  }
+}
+
+TEST_CASE("read_csr reads a CSR without subjectAltName (CN only)", "[crypto][csr]") {
+  const PrivateKey key = PrivateKey::generate({});
+  const CsrContents csr = read_csr(raw_csr_der(key, "cn-only.example.com", {}));
+  CHECK(csr.common_name == "cn-only.example.com");
+  CHECK(csr.dns_names.empty());
+  CHECK(csr.ip_addresses.empty());
+}
+
+TEST_CASE("read_csr refuses a CSR whose signature does not verify", "[crypto][csr]") {
+  const PrivateKey key = PrivateKey::generate({KeyAlgorithm::rsa, "", 2048});
+  std::string der = make_csr_der(key, dns_only({"example.com"}));
+  der.back() = static_cast<char>(der.back() ^ 0x01); // the last signature byte
+  CHECK_THROWS_WITH(read_csr(der), Catch::Contains("signature does not verify"));
+}
+
+TEST_CASE("read_csr refuses what is not one CSR", "[crypto][csr]") {
+  const PrivateKey key = PrivateKey::generate({});
+  const std::string pem = make_csr_pem(key, dns_only({"example.com"}));
+  const std::string der = make_csr_der(key, dns_only({"example.com"}));
+  std::string garbage;
+  for (int i = 0; i < 1024; ++i)
+    garbage += static_cast<char>(i % 256);
+  const std::vector<std::string> hostile = {
+      "",
+      pem.substr(0, pem.size() / 2), // truncated PEM
+      der.substr(0, der.size() / 2), // truncated DER
+      der + "junk",                  // trailing bytes after the DER
+      garbage,                       // binary garbage
+      "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+      std::string(k_max_csr_bytes + 1, 'A'),    // huge
+      pem + std::string(k_max_csr_bytes, '\n'), // a real CSR padded past the limit
+      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+  };
+  for (const auto& input : hostile) {
+    CAPTURE(input.size());
+    CHECK_THROWS_AS(read_csr(input), CryptoError);
+  }
+}
+
+TEST_CASE("read_csr refuses names no host name holds", "[crypto][csr]") {
+  const PrivateKey key = PrivateKey::generate({});
+  const std::vector<std::pair<std::string, std::vector<std::string>>> hostile = {
+      {"bad name.example.com", {}},
+      {"example.com\nX-Injected: 1", {}},
+      {"", {"example.com/../x"}},
+      {"", {"\x1b[31mred.example.com"}},
+      {"", {std::string("example.com\0evil.com", 20)}},
+      {"", {""}},
+  };
+  for (const auto& [common_name, dns_names] : hostile) {
+    CAPTURE(common_name, dns_names);
+    CHECK_THROWS_AS(read_csr(raw_csr_der(key, common_name, dns_names)), CryptoError);
+  }
+  // The message quotes the name escaped: no control byte reaches a terminal.
+  try {
+    read_csr(raw_csr_der(key, "", {"\x1b[31mred.example.com"}));
+    FAIL("accepted");
+  } catch (const CryptoError& error) {
+    CHECK(std::string(error.what()).find('\x1b') == std::string::npos);
+  }
+}
+
+TEST_CASE("a wildcard or a CSR without names is read; the caller judges them", "[crypto][csr]") {
+  const PrivateKey key = PrivateKey::generate({});
+  CHECK(read_csr(raw_csr_der(key, "", {"*.example.com"})).dns_names ==
+        std::vector<std::string>{"*.example.com"});
+  const CsrContents empty = read_csr(raw_csr_der(key, "", {}));
+  CHECK(empty.common_name.empty());
+  CHECK(empty.dns_names.empty());
+}
+
+TEST_CASE("certificate_matches_csr compares the certificate's key with the CSR's",
+          "[crypto][csr]") {
+  const PrivateKey key = PrivateKey::generate({});
+  const PrivateKey other = PrivateKey::generate({});
+  const PrivateKey issuer = PrivateKey::generate({});
+  const CsrContents csr = read_csr(make_csr_der(key, dns_only({"example.com"})));
+  test::CertificateSpec spec;
+  spec.dns_names = {"example.com"};
+  spec.not_before = std::chrono::system_clock::now();
+  spec.not_after = spec.not_before + std::chrono::hours(24);
+  CHECK(certificate_matches_csr(test::make_certificate_pem(spec, key, issuer), csr));
+  CHECK_FALSE(certificate_matches_csr(test::make_certificate_pem(spec, other, issuer), csr));
+  CHECK_THROWS_AS(certificate_matches_csr("not a certificate", csr), CryptoError);
 }
