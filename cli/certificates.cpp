@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "issuance/certificates_json.hpp"
 #include "issuance/certificates_report.hpp"
 
 #include <cstdio>
@@ -7,9 +8,15 @@ namespace certsmith::cli {
 
 int run_certificates(const Options& options) {
   store::TreePaths paths{options.config_dir, options.work_dir, options.logs_dir};
-  std::string report = issuance::format_certificates_report(issuance::summarize_lineages(paths),
-                                                            std::chrono::system_clock::now());
-  std::fputs(report.c_str(), stdout);
+  issuance::CertificateFilter filter{options.cert_name, options.domains};
+  auto lineages = issuance::filter_lineages(issuance::summarize_lineages(paths), filter);
+  auto now = std::chrono::system_clock::now();
+  std::string out = options.json
+                        ? issuance::certificates_json(lineages, now)
+                                  .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                              "\n"
+                        : issuance::format_certificates_report(lineages, now, filter.active());
+  std::fputs(out.c_str(), stdout);
   return 0;
 }
 

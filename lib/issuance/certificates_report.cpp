@@ -4,6 +4,7 @@
 #include "store/lineage.hpp"
 #include "util/error.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace certsmith::issuance {
@@ -36,24 +37,43 @@ std::string validity(std::chrono::system_clock::time_point not_after,
   return fmt::format("VALID: {} hour{}", left, left == 1 ? "" : "s");
 }
 
+std::string lower_case(std::string text) {
+  for (char& c : text)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return text;
+}
+
 } // namespace
+
+std::vector<std::string> LineageSummary::names() const {
+  std::vector<std::string> all = dns_names;
+  all.insert(all.end(), ip_addresses.begin(), ip_addresses.end());
+  return all;
+}
 
 std::vector<LineageSummary> summarize_lineages(const store::TreePaths& paths) {
   std::vector<LineageSummary> summaries;
   for (const auto& name : store::Lineage::list_names(paths)) {
     LineageSummary summary;
     summary.name = name;
+    summary.renewal_conf_path = paths.renewal_conf(name).string();
     try {
-      store::Lineage lineage = store::Lineage::load(paths, name);
-      auto facts = crypto::read_certificate(lineage.read_cert_pem());
-      summary.domains = facts.dns_names;
-      summary.domains.insert(summary.domains.end(), facts.ip_addresses.begin(),
-                             facts.ip_addresses.end());
-      summary.serial_hex = facts.serial_hex;
-      summary.key_type = facts.key_type;
-      summary.not_after = facts.not_after;
+      store::Lineage lineage = store::Lineage::load_for_check(paths, name);
+      summary.cert_path = lineage.cert_path().string();
+      summary.chain_path = lineage.chain_path().string();
       summary.fullchain_path = lineage.fullchain_path().string();
       summary.privkey_path = lineage.privkey_path().string();
+      summary.renewal = lineage.params();
+      lineage.verify();
+      auto facts = crypto::read_certificate(lineage.read_cert_pem());
+      summary.dns_names = facts.dns_names;
+      summary.ip_addresses = facts.ip_addresses;
+      summary.serial_hex = facts.serial_hex;
+      summary.key_type = facts.key_type;
+      summary.issuer = facts.issuer;
+      summary.not_before = facts.not_before;
+      summary.not_after = facts.not_after;
     } catch (const Error& error) {
       summary.problem = error.what();
     }
@@ -62,18 +82,38 @@ std::vector<LineageSummary> summarize_lineages(const store::TreePaths& paths) {
   return summaries;
 }
 
+bool CertificateFilter::matches(const LineageSummary& lineage) const {
+  if (cert_name && *cert_name != lineage.name)
+    return false;
+  if (!lineage.problem.empty())
+    return true;
+  std::vector<std::string> names = lineage.names();
+  for (auto& name : names)
+    name = lower_case(name);
+  return std::all_of(domains.begin(), domains.end(), [&](const std::string& domain) {
+    return std::find(names.begin(), names.end(), lower_case(domain)) != names.end();
+  });
+}
+
+std::vector<LineageSummary> filter_lineages(std::vector<LineageSummary> lineages,
+                                            const CertificateFilter& filter) {
+  std::erase_if(lineages, [&](const LineageSummary& lineage) { return !filter.matches(lineage); });
+  return lineages;
+}
+
 std::string format_certificates_report(const std::vector<LineageSummary>& lineages,
-                                       std::chrono::system_clock::time_point now) {
+                                       std::chrono::system_clock::time_point now, bool filtered) {
   std::string out;
   bool any_valid = false;
   for (const auto& lineage : lineages) {
     if (!lineage.problem.empty())
       continue;
     if (!any_valid)
-      out += k_rule + "\nFound the following certs:\n";
+      out += k_rule + (filtered ? "\nFound the following matching certs:\n"
+                                : "\nFound the following certs:\n");
     any_valid = true;
     std::string domains;
-    for (const auto& domain : lineage.domains)
+    for (const auto& domain : lineage.names())
       domains += (domains.empty() ? "" : " ") + domain;
     out += fmt::format("  Certificate Name: {}\n"
                        "    Serial Number: {}\n"
@@ -97,7 +137,8 @@ std::string format_certificates_report(const std::vector<LineageSummary>& lineag
     out += fmt::format("  {}: {}\n", lineage.name, lineage.problem);
   }
   if (out.empty())
-    out = k_rule + "\nNo certificates found.\n";
+    out =
+        k_rule + (filtered ? "\nNo matching certificates found.\n" : "\nNo certificates found.\n");
   return out + k_rule + "\n";
 }
 

@@ -2,9 +2,11 @@
 // `certificates`: what each lineage holds, in certbot's layout so that scripts
 // and eyes used to certbot read it the same way.
 
+#include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,22 +14,51 @@ namespace certsmith::issuance {
 
 struct LineageSummary {
   std::string name;
-  std::vector<std::string> domains;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;
   std::string serial_hex;
   std::string key_type; // "ECDSA" / "RSA"
+  std::string issuer;   // RFC 2253
+  std::chrono::system_clock::time_point not_before;
   std::chrono::system_clock::time_point not_after;
+  // The live links as the renewal conf names them ("" when it could not be read).
+  std::string cert_path;
+  std::string chain_path;
   std::string fullchain_path;
   std::string privkey_path;
-  std::string problem; // non-empty: the lineage could not be read, and why
+  std::string renewal_conf_path;
+  std::optional<store::RenewalParams> renewal; // nullopt when the conf could not be read
+  std::string problem;                         // non-empty: the lineage could not be read, and why
+
+  /// DNS names, then IP addresses: certbot's "Domains" line.
+  std::vector<std::string> names() const;
 };
 
 /// Read every lineage of the tree; one that cannot be read gets a problem line
-/// instead of failing the whole listing.
+/// (and whatever its conf still told) instead of failing the whole listing.
 std::vector<LineageSummary> summarize_lineages(const store::TreePaths& paths);
 
-/// certbot's listing: "Found the following certs:" with one block per lineage,
-/// "VALID: N days" / "INVALID: EXPIRED", then the unreadable ones.
+/// certbot's filters for `certificates`: --cert-name and -d (every name given
+/// must be in the certificate, compared without regard to case).
+struct CertificateFilter {
+  std::optional<std::string> cert_name;
+  std::vector<std::string> domains;
+
+  bool active() const { return cert_name.has_value() || !domains.empty(); }
+  /// A lineage that could not be read has no names to compare: as certbot
+  /// lists such lineages regardless, it matches unless --cert-name names another.
+  bool matches(const LineageSummary& lineage) const;
+};
+
+/// The lineages the filter keeps, in order.
+std::vector<LineageSummary> filter_lineages(std::vector<LineageSummary> lineages,
+                                            const CertificateFilter& filter);
+
+/// certbot's listing: "Found the following certs:" ("matching certs" when
+/// filtered) with one block per lineage, "VALID: N days" / "INVALID: EXPIRED",
+/// then the unreadable ones.
 std::string format_certificates_report(const std::vector<LineageSummary>& lineages,
-                                       std::chrono::system_clock::time_point now);
+                                       std::chrono::system_clock::time_point now,
+                                       bool filtered = false);
 
 } // namespace certsmith::issuance

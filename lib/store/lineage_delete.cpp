@@ -1,5 +1,6 @@
 #include "store/lineage_delete.hpp"
 
+#include "store/fault_injection.hpp"
 #include "store/lineage.hpp"
 #include "store/lineage_name.hpp"
 #include "util/log.hpp"
@@ -135,8 +136,10 @@ void delete_lineage(const TreePaths& paths, const std::string& name) {
   }
 
   remove_in(paths.renewal_dir(), name + ".conf");
+  testing::fault_point("delete:conf-removed");
   remove_in(paths.live_dir(), name);
   remove_in(paths.live_dir(), "." + name + ".new"); // what a crashed save_successor left
+  testing::fault_point("delete:live-removed");
   remove_in(paths.archive_dir(), name);
 }
 

@@ -28,7 +28,8 @@ void require_lineage_conf(const TreePaths& paths, const std::string& name);
 /// archive/NAME are removed; an archive_dir the conf names elsewhere is left
 /// alone with a warning. Throws UsageError for an invalid name and
 /// LineageNotFound when renewal/NAME.conf does not exist, both before anything
-/// is touched; StorageError naming the path for I/O failures.
+/// is touched; StorageError naming the path for I/O failures. Fault points
+/// (fault_injection.hpp): "delete:conf-removed", "delete:live-removed".
 void delete_lineage(const TreePaths& paths, const std::string& name);
 
 } // namespace certsmith::store

@@ -11,14 +11,15 @@ const std::string k_rule =
     "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -\n";
 
 issuance::LineageSummary summary(std::string name, system_clock::time_point not_after) {
-  return {name,
-          {name, "www." + name},
-          "fa11",
-          "ECDSA",
-          not_after,
-          "/etc/letsencrypt/live/" + name + "/fullchain.pem",
-          "/etc/letsencrypt/live/" + name + "/privkey.pem",
-          ""};
+  issuance::LineageSummary lineage;
+  lineage.name = name;
+  lineage.dns_names = {name, "www." + name};
+  lineage.serial_hex = "fa11";
+  lineage.key_type = "ECDSA";
+  lineage.not_after = not_after;
+  lineage.fullchain_path = "/etc/letsencrypt/live/" + name + "/fullchain.pem";
+  lineage.privkey_path = "/etc/letsencrypt/live/" + name + "/privkey.pem";
+  return lineage;
 }
 } // namespace
 
@@ -59,4 +60,42 @@ TEST_CASE("unreadable lineages are listed apart with their reason") {
 TEST_CASE("an empty tree says so") {
   CHECK(issuance::format_certificates_report({}, k_now) ==
         k_rule + "No certificates found.\n" + k_rule);
+}
+
+TEST_CASE("IP addresses follow the DNS names on the Domains line") {
+  auto lineage = summary("ip.example.com", k_now + hours(48));
+  lineage.ip_addresses = {"192.0.2.10"};
+  CHECK_THAT(issuance::format_certificates_report({lineage}, k_now),
+             Catch::Contains("    Domains: ip.example.com www.ip.example.com 192.0.2.10\n"));
+}
+
+TEST_CASE("--cert-name and -d filter as certbot does") {
+  std::vector<issuance::LineageSummary> all{summary("a.example.com", k_now + hours(100)),
+                                            summary("b.example.com", k_now + hours(100))};
+  auto broken = summary("broken.example.com", k_now);
+  broken.dns_names.clear();
+  broken.problem = "unreadable";
+  all.push_back(broken);
+
+  auto names = [](const std::vector<issuance::LineageSummary>& kept) {
+    std::vector<std::string> out;
+    for (const auto& lineage : kept)
+      out.push_back(lineage.name);
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  CHECK(names(issuance::filter_lineages(all, {})) ==
+        Names{"a.example.com", "b.example.com", "broken.example.com"});
+  CHECK(names(issuance::filter_lineages(all, {"b.example.com", {}})) == Names{"b.example.com"});
+  // Every -d must be in the certificate; case does not matter.
+  CHECK(names(issuance::filter_lineages(all, {std::nullopt, {"WWW.A.example.com"}})) ==
+        Names{"a.example.com", "broken.example.com"});
+  CHECK(names(issuance::filter_lineages(all, {std::nullopt, {"a.example.com", "b.example.com"}})) ==
+        Names{"broken.example.com"});
+  CHECK(names(issuance::filter_lineages(all, {"a.example.com", {"b.example.com"}})).empty());
+
+  CHECK_THAT(issuance::format_certificates_report({all[0]}, k_now, true),
+             Catch::Contains("Found the following matching certs:\n"));
+  CHECK(issuance::format_certificates_report({}, k_now, true) ==
+        k_rule + "No matching certificates found.\n" + k_rule);
 }
