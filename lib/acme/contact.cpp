@@ -112,8 +112,11 @@ std::vector<std::string> contacts_from_email(const std::string& email) {
     std::size_t comma = rest.find(',');
     std::string_view item = trim(rest.substr(0, comma));
     // A "mailto:" typed by the user is the scheme we add anyway.
-    if (starts_with_mailto(item))
+    if (starts_with_mailto(item)) {
       item = trim(item.substr(7));
+      if (item.empty())
+        throw UsageError("invalid email address 'mailto:': no address after 'mailto:'");
+    }
     // certbot ignores empty items of the list ("a@b.c," or "a@b.c,,d@e.f").
     if (!item.empty()) {
       std::string contact = "mailto:" + AddressCheck(item).normalized();

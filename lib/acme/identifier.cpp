@@ -106,6 +106,8 @@ void check_labels(std::string_view domain, std::string_view name) {
 } // namespace
 
 std::string normalize_domain(std::string_view domain) {
+  if (is_ip_address(std::string(domain)))
+    refuse(domain, "it is an IP address: request it with --ip-address");
   refuse_foreign_ascii(domain);
   std::string name(domain);
   std::transform(name.begin(), name.end(), name.begin(),

@@ -50,6 +50,7 @@ BAD_DOMAINS = [
     ("a&b.example.com", "'&'"),
     ("example.com:443", "--ip-address"),
     ("192.0.2.1", "--ip-address"),
+    ("192.0.2.1.", "--ip-address"),
     ("2001:db8::1", "--ip-address"),
     ("example.123", "all digits"),
     ("a" * 64 + ".example.com", "longer than 63"),
@@ -116,6 +117,7 @@ BAD_EMAILS = [
     ("a" * 65 + "@example.com", "longer than 64"),
     ("ok@example.com,bad", "no '@'"),
     ("mailto:a", "no '@'"),
+    ("mailto:", "no address after 'mailto:'"),
 ]
 
 
