@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from conftest import describe
 from inspect_tree import snapshot
 from pebble_env import EXAMPLE_EAB_KEYS
@@ -103,3 +105,10 @@ def test_certonly_registers_with_eab(run_certsmith, pebble):
     again = run_certsmith.certonly("eab2.example.com")
     assert again.returncode == 0, describe(again)
     assert snapshot(run_certsmith.config_dir / "accounts") == before
+
+
+@pytest.mark.parametrize("algorithm", ["HS384", "HS512"])
+def test_register_with_the_other_hmac_algorithms(run_certsmith, pebble, algorithm):
+    result = run_certsmith(*REGISTER, "--eab-kid", KID, "--eab-hmac-key", KEY, "--eab-hmac-alg", algorithm)
+    assert result.returncode == 0, describe(result)
+    assert len(account_ids(run_certsmith, pebble)) == 1
