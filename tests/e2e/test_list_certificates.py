@@ -82,3 +82,26 @@ def test_certificates_flags_expired_certificate(make_runner, pebble_factory):
     assert listing.returncode == 0, describe(listing)
     block = _blocks(listing.stdout)["expired.example.com"]
     assert block["Expiry Date"].endswith("(INVALID: EXPIRED)"), describe(listing)
+
+
+def test_certificates_filters_by_cert_name_and_domain(run_certsmith):
+    """certbot's filters: --cert-name picks one lineage, -d keeps those holding every name given."""
+    for names in (("flt-a.example.com", "www.flt-a.example.com"), ("flt-b.example.com",)):
+        assert run_certsmith.certonly(*names).returncode == 0
+
+    by_name = run_certsmith("certificates", "--cert-name", "flt-b.example.com")
+    assert by_name.returncode == 0, describe(by_name)
+    assert "Found the following matching certs:" in by_name.stdout.splitlines(), describe(by_name)
+    assert set(_blocks(by_name.stdout)) == {"flt-b.example.com"}
+
+    by_domain = run_certsmith("certificates", "-d", "www.flt-a.example.com")
+    assert set(_blocks(by_domain.stdout)) == {"flt-a.example.com"}, describe(by_domain)
+
+    nothing = run_certsmith("certificates", "-d", "flt-a.example.com", "-d", "flt-b.example.com")
+    assert nothing.returncode == 0, describe(nothing)
+    assert _blocks(nothing.stdout) == {}
+    assert "No matching certificates found." in nothing.stdout.splitlines(), describe(nothing)
+
+    unfiltered = run_certsmith("certificates")
+    assert "Found the following certs:" in unfiltered.stdout.splitlines(), describe(unfiltered)
+    assert set(_blocks(unfiltered.stdout)) == {"flt-a.example.com", "flt-b.example.com"}

@@ -1,0 +1,78 @@
+"""A user deletes a lineage they no longer need; only that lineage goes, and hostile or unknown names change
+nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import describe
+from inspect_tree import lineage_problems, snapshot
+
+
+def _one_error_line(result):
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("certsmith: error: "), describe(result)
+    return lines[0]
+
+
+def test_delete_removes_exactly_that_lineage(run_certsmith):
+    for name in ("del-a.example.com", "del-b.example.com"):
+        assert run_certsmith.certonly(name).returncode == 0
+    result = run_certsmith("delete", "--cert-name", "del-a.example.com")
+    assert result.returncode == 0, describe(result)
+    assert "Deleted all files relating to certificate del-a.example.com." in result.stdout, describe(result)
+    config = run_certsmith.config_dir
+    assert not (config / "renewal" / "del-a.example.com.conf").exists()
+    assert not (config / "live" / "del-a.example.com").exists()
+    assert not (config / "archive" / "del-a.example.com").exists()
+    assert lineage_problems(config, "del-b.example.com") == []
+    listing = run_certsmith("certificates")
+    assert "del-a.example.com" not in listing.stdout and "del-b.example.com" in listing.stdout
+    # The name is free again: certonly makes a fresh lineage under it.
+    again = run_certsmith.certonly("del-a.example.com")
+    assert again.returncode == 0, describe(again)
+    assert (config / "live" / "del-a.example.com" / "cert.pem").exists()
+
+
+def test_delete_of_an_unknown_name_is_refused(run_certsmith):
+    assert run_certsmith.certonly("del-keep.example.com").returncode == 0
+    before = snapshot(run_certsmith.config_dir)
+    result = run_certsmith("delete", "--cert-name", "del-nope.example.com")
+    assert result.returncode == 1, describe(result)
+    assert "No certificate found with name del-nope.example.com" in _one_error_line(result)
+    assert snapshot(run_certsmith.config_dir) == before
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", ".hidden", "..", "../renewal/del-keep.example.com", "-n"])
+def test_delete_with_a_hostile_name_touches_nothing(run_certsmith, name):
+    assert run_certsmith.certonly("del-keep.example.com").returncode == 0
+    before = snapshot(run_certsmith.config_dir.parent)
+    result = run_certsmith("delete", f"--cert-name={name}")
+    assert result.returncode == 2, describe(result)
+    _one_error_line(result)
+    after = snapshot(run_certsmith.config_dir.parent)
+    after = {k: v for k, v in after.items() if not k.startswith("logs")}
+    assert after == {k: v for k, v in before.items() if not k.startswith("logs")}
+
+
+def test_delete_without_a_name_is_a_usage_error(run_certsmith):
+    result = run_certsmith("delete")
+    assert result.returncode == 2, describe(result)
+    assert "--cert-name" in _one_error_line(result)
+
+
+def test_delete_does_not_follow_a_symlinked_live_dir(run_certsmith, sandbox):
+    assert run_certsmith.certonly("del-link.example.com").returncode == 0
+    outside = sandbox / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep me")
+    live = run_certsmith.config_dir / "live" / "del-link.example.com"
+    for item in live.iterdir():
+        item.unlink()
+    live.rmdir()
+    live.symlink_to(outside, target_is_directory=True)
+    result = run_certsmith("delete", "--cert-name", "del-link.example.com", check_tree=False)
+    assert result.returncode == 0, describe(result)
+    assert (outside / "precious.txt").read_text() == "keep me"
+    assert not live.is_symlink() and not live.exists()
+    assert not (run_certsmith.config_dir / "archive" / "del-link.example.com").exists()

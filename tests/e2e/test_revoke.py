@@ -1,0 +1,161 @@
+"""A user revokes a certificate: by the account that issued it or by the certificate's own key, with a
+reason; afterwards the lineage is deleted or kept as they chose. Pebble's management port tells what the CA
+recorded."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import assert_tree_safe, describe
+from inspect_tree import serial_hex, snapshot
+
+
+def _issue(run, name):
+    result = run.certonly(name)
+    assert result.returncode == 0, describe(result)
+    return serial_hex(run.config_dir / "live" / name / "cert.pem")
+
+
+def _one_error_line(result):
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("certsmith: error: "), describe(result)
+    return lines[0]
+
+
+def _dirs_under(root):
+    """--config-dir/--work-dir/--logs-dir of another, empty tree."""
+    return ("--config-dir", str(root / "config"), "--work-dir", str(root / "work"), "--logs-dir", str(root / "logs"))
+
+
+def _lineage_present(run, name):
+    return all((run.config_dir / sub / name).exists() for sub in ("live", "archive")) and \
+        (run.config_dir / "renewal" / f"{name}.conf").exists()
+
+
+def test_revoke_by_account_key_with_reason_keeps_lineage_when_asked(run_certsmith, pebble):
+    serial = _issue(run_certsmith, "revoke-acct.example.com")
+    assert pebble.cert_status(serial)["Status"] == "Valid"
+    accounts = snapshot(run_certsmith.config_dir / "accounts")
+
+    result = run_certsmith("revoke", "--cert-name", "revoke-acct.example.com", "--reason", "keyCompromise",
+                           "--no-delete-after-revoke")
+    assert result.returncode == 0, describe(result)
+    assert "successfully revoked" in result.stdout, describe(result)
+    status = pebble.cert_status(serial)
+    assert status["Status"] == "Revoked" and status["Reason"] == 1, status
+    assert _lineage_present(run_certsmith, "revoke-acct.example.com")
+    assert snapshot(run_certsmith.config_dir / "accounts") == accounts, "revoke must not register an account"
+
+
+def test_revoke_by_certificate_key_needs_no_account(run_certsmith, pebble, sandbox):
+    serial = _issue(run_certsmith, "revoke-key.example.com")
+    live = run_certsmith.config_dir / "live" / "revoke-key.example.com"
+    # A copy outside the tree, in a config dir that holds no account at all.
+    shutil.copy(live / "cert.pem", sandbox / "cert.pem")
+    shutil.copy(live / "privkey.pem", sandbox / "privkey.pem")
+    empty = sandbox / "empty-config"
+    result = run_certsmith("revoke", "--cert-path", str(sandbox / "cert.pem"), "--key-path",
+                           str(sandbox / "privkey.pem"), "--reason", "superseded", "--server",
+                           pebble.directory_url, *_dirs_under(empty), dirs=False)
+    assert result.returncode == 0, describe(result)
+    status = pebble.cert_status(serial)
+    assert status["Status"] == "Revoked" and status["Reason"] == 4, status
+    assert not (empty / "config" / "accounts").exists()
+    assert_tree_safe(empty / "config")
+
+
+def test_revoke_without_a_stored_account_suggests_key_path(run_certsmith, pebble, sandbox):
+    serial = _issue(run_certsmith, "revoke-noacct.example.com")
+    shutil.copy(run_certsmith.config_dir / "live" / "revoke-noacct.example.com" / "cert.pem", sandbox / "c.pem")
+    empty = sandbox / "empty-config"
+    result = run_certsmith("revoke", "--cert-path", str(sandbox / "c.pem"), "--server", pebble.directory_url,
+                           *_dirs_under(empty), dirs=False)
+    assert result.returncode != 0, describe(result)
+    assert "--key-path" in _one_error_line(result)
+    assert not (empty / "config" / "accounts").exists(), "no account may be registered to revoke"
+    assert pebble.cert_status(serial)["Status"] == "Valid"
+
+
+def test_revoke_with_a_key_of_another_certificate_is_refused(run_certsmith, pebble):
+    serial = _issue(run_certsmith, "revoke-k1.example.com")
+    _issue(run_certsmith, "revoke-k2.example.com")
+    live = run_certsmith.config_dir / "live"
+    result = run_certsmith("revoke", "--cert-path", str(live / "revoke-k1.example.com" / "cert.pem"),
+                           "--key-path", str(live / "revoke-k2.example.com" / "privkey.pem"))
+    assert result.returncode == 2, describe(result)
+    assert "does not match" in _one_error_line(result)
+    assert pebble.cert_status(serial)["Status"] == "Valid"
+
+
+def test_revoking_twice_says_already_revoked(run_certsmith, pebble):
+    _issue(run_certsmith, "revoke-twice.example.com")
+    first = run_certsmith("revoke", "--cert-name", "revoke-twice.example.com", "--no-delete-after-revoke")
+    assert first.returncode == 0, describe(first)
+    before = snapshot(run_certsmith.config_dir)
+    second = run_certsmith("revoke", "--cert-name", "revoke-twice.example.com", "--delete-after-revoke")
+    assert second.returncode == 4, describe(second)
+    assert "was already revoked" in _one_error_line(second)
+    assert snapshot(run_certsmith.config_dir) == before, "nothing is deleted after a refused revocation"
+
+
+def test_delete_after_revoke_removes_the_lineage(run_certsmith, pebble):
+    serial = _issue(run_certsmith, "revoke-del.example.com")
+    _issue(run_certsmith, "revoke-stay.example.com")
+    result = run_certsmith("revoke", "--cert-name", "revoke-del.example.com", "--delete-after-revoke")
+    assert result.returncode == 0, describe(result)
+    assert pebble.cert_status(serial)["Status"] == "Revoked"
+    for sub in ("live", "archive"):
+        assert not (run_certsmith.config_dir / sub / "revoke-del.example.com").exists()
+    assert not (run_certsmith.config_dir / "renewal" / "revoke-del.example.com.conf").exists()
+    assert _lineage_present(run_certsmith, "revoke-stay.example.com")
+
+
+def test_non_interactive_revoke_deletes_by_default_as_certbot(run_certsmith, pebble):
+    """certbot's question defaults to yes, and -n takes the default."""
+    _issue(run_certsmith, "revoke-default.example.com")
+    result = run_certsmith("revoke", "--cert-name", "revoke-default.example.com")
+    assert result.returncode == 0, describe(result)
+    assert not (run_certsmith.config_dir / "renewal" / "revoke-default.example.com.conf").exists()
+
+
+def test_revoke_by_cert_path_in_live_finds_its_lineage(run_certsmith, pebble):
+    serial = _issue(run_certsmith, "revoke-path.example.com")
+    cert = run_certsmith.config_dir / "live" / "revoke-path.example.com" / "cert.pem"
+    # No --server: the lineage's conf names the CA.
+    result = run_certsmith("revoke", "--cert-path", str(cert), "--reason", "cessationofoperation",
+                           "--delete-after-revoke")
+    assert result.returncode == 0, describe(result)
+    status = pebble.cert_status(serial)
+    assert status["Status"] == "Revoked" and status["Reason"] == 5, status
+    assert not (run_certsmith.config_dir / "live" / "revoke-path.example.com").exists()
+
+
+def test_revoke_of_a_truncated_certificate_is_one_line(run_certsmith, sandbox):
+    _issue(run_certsmith, "revoke-trunc.example.com")
+    text = (run_certsmith.config_dir / "live" / "revoke-trunc.example.com" / "cert.pem").read_text()
+    (sandbox / "truncated.pem").write_text(text[: len(text) // 2])
+    result = run_certsmith("revoke", "--cert-path", str(sandbox / "truncated.pem"))
+    assert result.returncode == 1, describe(result)
+    assert "no readable certificate" in _one_error_line(result)
+
+
+def test_revoke_refuses_bad_flags(run_certsmith):
+    _issue(run_certsmith, "revoke-flags.example.com")
+    before = snapshot(run_certsmith.config_dir)
+    cert = run_certsmith.config_dir / "live" / "revoke-flags.example.com" / "cert.pem"
+    for args in (("--cert-name", "revoke-flags.example.com", "--reason", "bogus"),
+                 ("--cert-name", "revoke-flags.example.com", "--reason", "7"),
+                 ("--cert-name", "revoke-flags.example.com", "--cert-path", str(cert)),
+                 (),
+                 ("--cert-name", "../x"),
+                 ("--cert-name", "revoke-flags.example.com", "--delete-after-revoke",
+                  "--no-delete-after-revoke")):
+        result = run_certsmith("revoke", *args)
+        assert result.returncode == 2, describe(result)
+        _one_error_line(result)
+    bogus = run_certsmith("revoke", "--cert-name", "revoke-flags.example.com", "--reason", "bogus")
+    assert "keycompromise" in bogus.stderr and "aacompromise" in bogus.stderr, describe(bogus)
+    unknown = run_certsmith("revoke", "--cert-name", "nope.example.com")
+    assert unknown.returncode == 1 and "No certificate found with name nope.example.com" in unknown.stderr, \
+        describe(unknown)
+    assert snapshot(run_certsmith.config_dir) == before
