@@ -4,6 +4,7 @@
 #include "challenge/http01_webroot.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/csr.hpp"
+#include "issuance/must_staple.hpp"
 #include "issuance/obtain.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -80,6 +81,8 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request) {
   crypto::PrivateKey key = key_for(request);
   crypto::CsrOptions csr;
   csr.must_staple = request.params.must_staple.value_or(false);
+  if (csr.must_staple)
+    util::log_warning("{}", must_staple_warning(request.params.server));
   for (const auto& identifier : request.identifiers)
     (identifier.type == "ip" ? csr.ip_addresses : csr.dns_names).push_back(identifier.value);
   IssuedCertificate issued = obtain_certificate(

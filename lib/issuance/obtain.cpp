@@ -1,6 +1,8 @@
 #include "issuance/obtain.hpp"
 
 #include "crypto/certificate.hpp"
+#include "issuance/preferred_chain.hpp"
+#include "issuance/profile_choice.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 #include "util/log.hpp"
@@ -85,18 +87,18 @@ private:
 // RFC 9773 §5: a CA may refuse `replaces` (already replaced, or not ours to
 // replace); the certificate is still wanted, so ask once more without it.
 acme::Order new_order(acme::Client& client, const std::vector<acme::Identifier>& identifiers,
-                      const std::string& replaces) {
+                      const std::string& replaces, const std::string& profile) {
   if (replaces.empty() || client.directory().renewal_info.empty())
-    return client.new_order(identifiers);
+    return client.new_order(identifiers, {}, profile);
   try {
-    return client.new_order(identifiers, replaces);
+    return client.new_order(identifiers, replaces, profile);
   } catch (const acme::AcmeError& error) {
     if (error.problem().status >= 500)
       throw;
     util::log_warning("the CA refused to record that this order replaces {} ({}); ordering "
                       "without it",
                       replaces, error.problem().describe());
-    return client.new_order(identifiers);
+    return client.new_order(identifiers, {}, profile);
   }
 }
 
@@ -121,7 +123,11 @@ IssuedCertificate obtain_certificate(acme::Client& client, const std::string& ac
                                      const std::string& csr_der,
                                      const std::vector<challenge::Solver*>& solvers,
                                      const OrderPreferences& preferences) {
-  acme::Order order = new_order(client, identifiers, preferences.replaces);
+  std::string profile;
+  if (!preferences.preferred_profile.empty() || !preferences.required_profile.empty())
+    profile = choose_profile(client.directory(), preferences.preferred_profile,
+                             preferences.required_profile);
+  acme::Order order = new_order(client, identifiers, preferences.replaces, profile);
   util::log_debug("order {} is {}", order.url, order.status);
 
   std::vector<PendingChallenge> pending;
@@ -182,7 +188,11 @@ IssuedCertificate obtain_certificate(acme::Client& client, const std::string& ac
     throw acme::ProtocolError(fmt::format("the order ended {} without a certificate",
                                           util::escape_untrusted(order.status, 20)));
   }
-  return split_chain(client.download_certificate(order.certificate).pem);
+  acme::CertificateChain downloaded = client.download_certificate(order.certificate);
+  IssuedCertificate issued = split_chain(downloaded.pem);
+  if (preferences.preferred_chain.empty())
+    return issued;
+  return split_chain(choose_chain(client, downloaded, preferences.preferred_chain));
 }
 
 } // namespace certsmith::issuance

@@ -34,7 +34,9 @@ const acme::Challenge* choose_challenge(const acme::Authorization& authorization
 /// use an account; account_thumbprint is its RFC 7638 thumbprint. Solvers are
 /// cleaned up whatever happens. Throws ChallengeError listing each failed
 /// identifier (one line each), AcmeError, ProtocolError or NetworkError.
-/// preferences.replaces is sent only to a CA with renewalInfo.
+/// preferences.replaces is sent only to a CA with renewalInfo; the profile is
+/// chosen by choose_profile (UsageError before newOrder when a required one is
+/// missing) and the chain by choose_chain.
 IssuedCertificate obtain_certificate(acme::Client& client, const std::string& account_thumbprint,
                                      const std::vector<acme::Identifier>& identifiers,
                                      const std::string& csr_der,
