@@ -17,9 +17,15 @@ struct Identifier {
   }
 };
 
-/// Normalize and check a domain from the user (lower-case, trailing dot dropped,
-/// IDNs must already be punycode). Throws UsageError naming the domain for anything
-/// that is not a valid host name with at least two labels, or "*." + one.
+/// Normalize and check a domain from the user: lower-case, one trailing dot
+/// dropped, an international name converted to punycode A-labels (UTS #46
+/// non-transitional, libidn2), "xn--" labels checked to decode and re-encode to
+/// themselves. Refused with UsageError naming the domain (escaped) and the
+/// reason: control, space, quote, shell or path characters; empty labels;
+/// labels over 63 or names over 253 characters; a label starting or ending
+/// with '-'; a wildcard other than the whole first label ("*.example.com");
+/// fewer than two labels; an all-digit last label; an IP address (use
+/// --ip-address); anything libidn2 rejects, with its reason.
 std::string normalize_domain(std::string_view domain);
 
 /// Canonical text of an IPv4/IPv6 address; throws UsageError otherwise.
