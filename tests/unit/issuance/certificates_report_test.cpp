@@ -69,7 +69,7 @@ TEST_CASE("IP addresses follow the DNS names on the Domains line") {
              Catch::Contains("    Domains: ip.example.com www.ip.example.com 192.0.2.10\n"));
 }
 
-TEST_CASE("--cert-name and -d filter as certbot does") {
+TEST_CASE("certificates: the cert name and domain filters work as certbot's") {
   std::vector<issuance::LineageSummary> all{summary("a.example.com", k_now + hours(100)),
                                             summary("b.example.com", k_now + hours(100))};
   auto broken = summary("broken.example.com", k_now);
