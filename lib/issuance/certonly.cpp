@@ -112,13 +112,6 @@ std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
   if (matches.subset) {
     if (!request.expand && !request.force_renewal)
       refuse_subset_without_expand(request.paths, *matches.subset, matches.subset_names, names);
-    util::log_info("Expanding certificate {}: adding {}.", matches.subset->name(), joined([&] {
-                     std::set<std::string> added;
-                     std::set_difference(names.begin(), names.end(), matches.subset_names.begin(),
-                                         matches.subset_names.end(),
-                                         std::inserter(added, added.end()));
-                     return added;
-                   }()));
     return std::move(matches.subset);
   }
   return std::nullopt;
@@ -212,12 +205,13 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   if (lineage)
     check_key_type_change(request, *lineage);
   CertonlyResult result;
-  if (lineage && !request.force_renewal) {
+  if (lineage) {
     auto facts = crypto::read_certificate(lineage->read_cert_pem());
+    bool same_names = names_of(facts) == names;
     auto before = lineage->params().renew_before_expiry
                       ? renew::parse_renew_before_expiry(*lineage->params().renew_before_expiry)
                       : std::nullopt;
-    if (names_of(facts) == names &&
+    if (same_names && !request.force_renewal &&
         !renew::is_due(facts.not_before, facts.not_after, before, clock.now())) {
       result.outcome = CertonlyResult::Outcome::kept;
       result.lineage_name = lineage->name();
@@ -226,10 +220,9 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
       result.not_after = facts.not_after;
       return result;
     }
+    if (!same_names) // --expand or --cert-name with other names: certbot replaces them
+      util::log_info("Updating certificate {} to hold: {}.", lineage->name(), joined(names));
   }
-
-  if (lineage && names_of(crypto::read_certificate(lineage->read_cert_pem())) != names)
-    util::log_info("Updating certificate {} to hold: {}.", lineage->name(), joined(names));
 
   RunContext context(request.paths, transport, clock, request.account);
   IssueRequest issue;
