@@ -9,6 +9,8 @@
 #include "util/escape.hpp"
 #include "util/log.hpp"
 
+#include <unistd.h>
+
 namespace certsmith::cli {
 
 namespace {
@@ -45,9 +47,17 @@ int run_revoke(const Options& options) {
   if (!result.target.lineage)
     return 0;
   bool remove = options.delete_after_revoke;
-  if (!options.delete_after_revoke && !options.no_delete_after_revoke)
+  if (!options.delete_after_revoke && !options.no_delete_after_revoke) {
+    // The revocation is done: a question nobody can answer must not turn it into a failure.
+    if (!options.non_interactive && !isatty(STDIN_FILENO)) {
+      util::log_warning("Not deleting {}: there is no terminal to ask on (delete it with "
+                        "'certsmith delete --cert-name {}', or pass --delete-after-revoke)",
+                        *result.target.lineage, *result.target.lineage);
+      return 0;
+    }
     remove = confirm(options, k_delete_question, true,
                      "--delete-after-revoke or --no-delete-after-revoke");
+  }
   if (!remove)
     return 0;
   issuance::delete_certificate(request.paths, *result.target.lineage);

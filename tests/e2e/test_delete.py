@@ -76,3 +76,35 @@ def test_delete_does_not_follow_a_symlinked_live_dir(run_certsmith, sandbox):
     assert (outside / "precious.txt").read_text() == "keep me"
     assert not live.is_symlink() and not live.exists()
     assert not (run_certsmith.config_dir / "archive" / "del-link.example.com").exists()
+
+
+def _run_with_terminal(run, args, answer: str):
+    """certsmith ARGS with a pseudo-terminal on stdin that answers `answer`."""
+    import os
+    import pty
+    import subprocess
+    primary, secondary = pty.openpty()
+    try:
+        os.write(primary, answer.encode())
+        return subprocess.run(run.argv(*args, non_interactive=False), cwd=run.sandbox,
+                              env=run.environment(), stdin=secondary, capture_output=True, text=True,
+                              timeout=60)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+
+
+def test_delete_asks_certbots_question_on_a_terminal(run_certsmith):
+    assert run_certsmith.certonly("del-ask.example.com").returncode == 0
+    conf = run_certsmith.config_dir / "renewal" / "del-ask.example.com.conf"
+
+    declined = _run_with_terminal(run_certsmith, ("delete", "--cert-name", "del-ask.example.com"), "n\n")
+    assert declined.returncode == 0, describe(declined)
+    assert "Are you sure you want to delete the above certificate(s)?" in declined.stdout, describe(declined)
+    assert "  * del-ask.example.com" in declined.stdout
+    assert conf.exists()
+
+    accepted = _run_with_terminal(run_certsmith, ("delete", "--cert-name", "del-ask.example.com"), "y\n")
+    assert accepted.returncode == 0, describe(accepted)
+    assert not conf.exists()
+    assert not (run_certsmith.config_dir / "live" / "del-ask.example.com").exists()

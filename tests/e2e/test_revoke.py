@@ -159,3 +159,14 @@ def test_revoke_refuses_bad_flags(run_certsmith):
     assert unknown.returncode == 1 and "No certificate found with name nope.example.com" in unknown.stderr, \
         describe(unknown)
     assert snapshot(run_certsmith.config_dir) == before
+
+
+def test_revoke_without_a_terminal_keeps_the_lineage_and_says_so(run_certsmith, pebble):
+    """Without -n, a flag or a terminal, nobody can answer the delete question: the revocation still
+    succeeds and the lineage stays."""
+    serial = _issue(run_certsmith, "revoke-notty.example.com")
+    result = run_certsmith("revoke", "--cert-name", "revoke-notty.example.com", non_interactive=False)
+    assert result.returncode == 0, describe(result)
+    assert pebble.cert_status(serial)["Status"] == "Revoked"
+    assert "Not deleting revoke-notty.example.com" in result.stderr, describe(result)
+    assert _lineage_present(run_certsmith, "revoke-notty.example.com")
