@@ -136,6 +136,28 @@ void check_key_type_change(const CertonlyRequest& request, const store::Lineage&
       lineage.name(), label(current), label(request.key_spec.algorithm)));
 }
 
+// certbot's _avoid_reuse_key_conflicts: a lineage that reuses its key cannot
+// also get the key type, size or curve the command line asks for; --new-key
+// says which one the user meant.
+void check_reuse_key_conflict(const CertonlyRequest& request, const store::Lineage& lineage) {
+  bool reuse = request.reuse_key.value_or(lineage.params().reuse_key.value_or(false));
+  if (!reuse || !request.key_settings_given)
+    return;
+  crypto::KeySpec current = crypto::PrivateKey::from_pem(lineage.read_privkey_pem()).spec();
+  const crypto::KeySpec& wanted = request.key_spec;
+  const char* flag = nullptr;
+  if (current.algorithm != wanted.algorithm)
+    flag = "--key-type";
+  else if (wanted.algorithm == crypto::KeyAlgorithm::rsa && current.rsa_bits != wanted.rsa_bits)
+    flag = "--rsa-key-size";
+  else if (wanted.algorithm == crypto::KeyAlgorithm::ecdsa && current.curve != wanted.curve)
+    flag = "--elliptic-curve";
+  if (flag)
+    throw UsageError(fmt::format("Unable to change the {} of this certificate because --reuse-key "
+                                 "is set. To make a new key of the kind asked for, add --new-key.",
+                                 flag));
+}
+
 } // namespace
 
 store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
@@ -220,6 +242,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
       result.not_after = facts.not_after;
       return result;
     }
+    check_reuse_key_conflict(request, *lineage); // only when it is renewed, as certbot
     if (!same_names) // --expand or --cert-name with other names: certbot replaces them
       util::log_info("Updating certificate {} to hold: {}.", lineage->name(), joined(names));
   }

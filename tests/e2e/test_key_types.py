@@ -117,3 +117,18 @@ def test_changing_the_key_type_needs_cert_name(run_certsmith):
     key2 = run_certsmith.config_dir / "archive" / name / "privkey2.pem"
     assert _key_bits_and_curve(key2) == (2048, None)
     assert _conf(run_certsmith, name)["key_type"] == "rsa"
+
+
+def test_a_reused_key_cannot_silently_change_kind(run_certsmith):
+    """certbot's _avoid_reuse_key_conflicts: with reuse_key set, another curve (or size, or type) needs --new-key."""
+    name = "reuse-curve.example.com"
+    assert run_certsmith.certonly(name, extra=("--reuse-key",)).returncode == 0
+    refused = run_certsmith.certonly(name, extra=("--elliptic-curve", "secp384r1", "--force-renewal"))
+    assert refused.returncode == 2, describe(refused)
+    line, = refused.stderr.strip().splitlines()
+    assert "--elliptic-curve" in line and "--reuse-key" in line and "--new-key" in line, line
+    assert not (run_certsmith.config_dir / "archive" / name / "cert2.pem").exists()
+
+    changed = run_certsmith.certonly(name, extra=("--elliptic-curve", "secp384r1", "--force-renewal", "--new-key"))
+    assert changed.returncode == 0, describe(changed)
+    assert _key_bits_and_curve(run_certsmith.config_dir / "archive" / name / "privkey2.pem") == (384, "P-384")
