@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "http/transport.hpp"
 #include "issuance/certonly_csr.hpp"
+#include "prompt.hpp"
 #include "renew/due.hpp"
 #include "store/tree_lock.hpp"
 #include "util/error.hpp"
@@ -76,6 +77,10 @@ int run_certonly(const Options& options) {
   request.chain_path = options.chain_path;
   request.fullchain_path = options.fullchain_path;
   request.hooks = hook_config(options);
+  request.confirm = [&options](const std::string& question, bool non_interactive_answer,
+                               const std::string& flag_hint) {
+    return confirm(options, question, non_interactive_answer, flag_hint);
+  };
   if (options.key_type == "rsa")
     request.key_spec = {crypto::KeyAlgorithm::rsa, "", options.rsa_key_size};
   else

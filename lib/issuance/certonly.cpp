@@ -78,20 +78,57 @@ LineageMatches match_lineages(const store::TreePaths& paths, const std::set<std:
   return matches;
 }
 
-// certbot's _handle_subset_cert_request, non-interactive: only --expand (or
-// --force-renewal) lets certonly grow a lineage; otherwise it stops before
-// anything is sent or written.
-[[noreturn]] void refuse_subset_without_expand(const store::TreePaths& paths,
-                                               const store::Lineage& lineage,
-                                               const std::set<std::string>& held,
-                                               const std::set<std::string>& requested) {
+bool ask(const CertonlyRequest& request, const std::string& question, bool non_interactive_answer,
+         const std::string& flag_hint) {
+  return request.confirm ? request.confirm(question, non_interactive_answer, flag_hint)
+                         : non_interactive_answer;
+}
+
+std::set<std::string> minus(const std::set<std::string>& left, const std::set<std::string>& right) {
+  std::set<std::string> out;
+  std::set_difference(left.begin(), left.end(), right.begin(), right.end(),
+                      std::inserter(out, out.end()));
+  return out;
+}
+
+// certbot's _handle_subset_cert_request: only --expand (or --force-renewal,
+// or a yes at the terminal) lets certonly grow a lineage; otherwise it stops
+// before anything is sent or written, with -n naming the flag as certbot does.
+void confirm_expansion(const CertonlyRequest& request, const store::Lineage& lineage,
+                       const std::set<std::string>& held, const std::set<std::string>& requested) {
+  if (request.expand || request.force_renewal)
+    return;
+  std::string conf = request.paths.renewal_conf(lineage.name()).string();
+  std::string question =
+      fmt::format("You have an existing certificate that contains a portion of the names you "
+                  "requested (ref: {}); it contains these names: {}; you requested these names "
+                  "for the new certificate: {}. Do you want to expand and replace this existing "
+                  "certificate with the new certificate?",
+                  conf, joined(held), joined(requested));
+  if (ask(request, question, false, "--expand"))
+    return;
   throw UsageError(fmt::format(
       "Missing command line flag or config entry for this setting: you have an existing "
       "certificate that contains a portion of the names you requested (ref: {}); it contains "
       "these names: {}; you requested these names for the new certificate: {}. Expand and "
       "replace it with --expand, or keep it and get a separate certificate with --duplicate. "
       "(You can set this with the --expand flag)",
-      paths.renewal_conf(lineage.name()).string(), joined(held), joined(requested)));
+      conf, joined(held), joined(requested)));
+}
+
+// certbot's _ask_user_to_confirm_new_names: --cert-name with other names
+// replaces the lineage's names; -n (and a yes) proceeds.
+void confirm_new_names(const CertonlyRequest& request, const store::Lineage& lineage,
+                       const std::set<std::string>& held, const std::set<std::string>& requested) {
+  auto listed = [](const std::set<std::string>& names) {
+    return names.empty() ? std::string("(none)") : joined(names);
+  };
+  std::string question = fmt::format(
+      "You are updating certificate {} to include new domain(s): {}; you are also removing "
+      "previously included domain(s): {}. Did you intend to make this change?",
+      lineage.name(), listed(minus(requested, held)), listed(minus(held, requested)));
+  if (!ask(request, question, true, ""))
+    throw UsageError("Specified mismatched certificate name and domains.");
 }
 
 // The lineage this request continues, as certbot chooses it: --cert-name's
@@ -110,8 +147,7 @@ std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
   if (matches.identical)
     return std::move(matches.identical);
   if (matches.subset) {
-    if (!request.expand && !request.force_renewal)
-      refuse_subset_without_expand(request.paths, *matches.subset, matches.subset_names, names);
+    confirm_expansion(request, *matches.subset, matches.subset_names, names);
     return std::move(matches.subset);
   }
   return std::nullopt;
@@ -242,6 +278,8 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
       result.not_after = facts.not_after;
       return result;
     }
+    if (!same_names && request.cert_name)
+      confirm_new_names(request, *lineage, names_of(facts), names);
     check_reuse_key_conflict(request, *lineage); // only when it is renewed, as certbot
     if (!same_names) // --expand or --cert-name with other names: certbot replaces them
       util::log_info("Updating certificate {} to hold: {}.", lineage->name(), joined(names));

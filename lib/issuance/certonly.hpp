@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +51,13 @@ struct CertonlyRequest {
   std::string csr_path;
   std::string cert_path, chain_path, fullchain_path;
   bool dry_run = false; // obtain, store nothing
+  /// Asks the person at the terminal a yes/no question (cli/prompt.hpp);
+  /// non_interactive_answer is certbot's answer with -n, flag_hint the flag
+  /// that answers it. Unset: those answers (no expansion without --expand,
+  /// --cert-name's names replaced).
+  std::function<bool(const std::string& question, bool non_interactive_answer,
+                     const std::string& flag_hint)>
+      confirm;
   /// Hooks run around this issuance as certbot runs them after certonly; the
   /// first command of each kind is also saved in the renewal conf.
   hooks::HookConfig hooks;

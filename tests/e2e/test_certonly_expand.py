@@ -4,6 +4,8 @@ lineage holds (--cert-name): certbot's rules for which lineage certonly continue
 from __future__ import annotations
 
 import os
+import pty
+import subprocess
 
 from conftest import describe
 from inspect_tree import lineage_problems, parse_renewal_conf, sans, snapshot
@@ -128,3 +130,59 @@ def test_wildcard_over_http01_is_refused_with_a_pointer_to_dns01(run_certsmith):
     for sub in ("live", "archive", "renewal"):
         d = run_certsmith.config_dir / sub
         assert not d.exists() or not any(d.iterdir()), f"{d} is not empty"
+
+
+def _run_at_a_terminal(run_certsmith, args: list[str], answer: str):
+    """certsmith without -n, its stdin a terminal on which the user types `answer`."""
+    master, slave = pty.openpty()
+    try:
+        os.write(master, answer.encode())
+        return subprocess.run(run_certsmith.argv(*args, non_interactive=False), cwd=run_certsmith.sandbox,
+                              env=run_certsmith.environment(), stdin=slave, capture_output=True, text=True,
+                              timeout=120)
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def _certonly_args(*domains: str, extra: tuple = ()) -> list[str]:
+    args = ["certonly", "--standalone", "--agree-tos", "--register-unsafely-without-email"]
+    for d in domains:
+        args += ["-d", d]
+    return [*args, *extra]
+
+
+def test_at_a_terminal_the_user_is_asked_before_expanding(run_certsmith):
+    assert run_certsmith.certonly("ask.example.com").returncode == 0
+    before = snapshot(run_certsmith.config_dir)
+    no = _run_at_a_terminal(run_certsmith, _certonly_args("ask.example.com", "b.ask.example.com"), "n\n")
+    assert no.returncode == 2, describe(no)
+    assert "Do you want to expand and replace this existing certificate" in no.stdout, describe(no)
+    assert "--expand" in no.stderr, describe(no)
+    assert snapshot(run_certsmith.config_dir) == before
+
+    yes = _run_at_a_terminal(run_certsmith, _certonly_args("ask.example.com", "b.ask.example.com"), "y\n")
+    assert yes.returncode == 0, describe(yes)
+    assert sans(run_certsmith.config_dir / "archive" / "ask.example.com" / "cert2.pem") == {
+        "ask.example.com", "b.ask.example.com"}
+
+
+def test_without_a_terminal_or_n_the_expansion_question_names_the_flags(run_certsmith):
+    assert run_certsmith.certonly("noterm.example.com").returncode == 0
+    before = snapshot(run_certsmith.config_dir)
+    result = run_certsmith(*_certonly_args("noterm.example.com", "b.noterm.example.com"), non_interactive=False)
+    line = _assert_one_line_usage_error(result)
+    assert "--expand" in line and "-n" in line, line
+    assert snapshot(run_certsmith.config_dir) == before
+
+
+def test_at_a_terminal_a_no_keeps_the_names_of_cert_name(run_certsmith):
+    assert run_certsmith.certonly("keep.example.com", extra=("--cert-name", "kept")).returncode == 0
+    before = snapshot(run_certsmith.config_dir)
+    no = _run_at_a_terminal(run_certsmith, _certonly_args("other.example.com", extra=("--cert-name", "kept")),
+                            "n\n")
+    assert no.returncode == 2, describe(no)
+    assert "include new domain(s): other.example.com" in no.stdout, describe(no)
+    assert "removing previously included domain(s): keep.example.com" in no.stdout, describe(no)
+    assert "Specified mismatched certificate name and domains." in no.stderr, describe(no)
+    assert snapshot(run_certsmith.config_dir) == before
