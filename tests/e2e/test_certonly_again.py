@@ -103,3 +103,24 @@ def test_certonly_renews_a_certificate_that_is_due(make_runner, pebble_factory):
     assert second.returncode == 0, describe(second)
     assert "Successfully received certificate." in second.stdout.splitlines(), describe(second)
     assert os.readlink(cert) == "../../archive/due.example.com/cert2.pem"
+
+
+def test_same_names_in_another_order_and_case_are_the_same_certificate(run_certsmith):
+    """certbot compares the sets of names: order, case and a trailing dot do not make a new lineage."""
+    first = run_certsmith.certonly("order.example.com", "www.order.example.com")
+    assert first.returncode == 0, describe(first)
+    before = snapshot(run_certsmith.config_dir)
+    second = run_certsmith.certonly("WWW.Order.example.com.", "order.example.com")
+    assert second.returncode == 0, describe(second)
+    assert "Certificate not yet due for renewal; no action taken." in second.stdout.splitlines(), describe(second)
+    assert snapshot(run_certsmith.config_dir) == before
+
+
+def test_a_superset_lineage_is_not_shrunk_by_a_smaller_request(run_certsmith):
+    """certbot's subset rule runs one way: asking for fewer names never removes names from a lineage."""
+    assert run_certsmith.certonly("wide.example.com", "www.wide.example.com").returncode == 0
+    result = run_certsmith.certonly("www.wide.example.com", extra=("--expand",))
+    assert result.returncode == 0, describe(result)
+    live = run_certsmith.config_dir / "live"
+    assert sans(live / "wide.example.com" / "cert.pem") == {"wide.example.com", "www.wide.example.com"}
+    assert sans(live / "www.wide.example.com" / "cert.pem") == {"www.wide.example.com"}
