@@ -161,3 +161,22 @@ def test_wildcard_csr_over_http01_points_to_dns01(run_certsmith, sandbox):
     line, = result.stderr.strip().splitlines()
     assert "dns-01" in line, describe(result)
     assert _outputs(sandbox) == []
+
+
+def test_csr_with_an_ip_address(run_certsmith, sandbox):
+    csr, key = _make_csr(sandbox, "ip", "/CN=ip-csr.example.com", "DNS:ip-csr.example.com,IP:127.0.0.1")
+    result = _csr_run(run_certsmith, csr)
+    assert result.returncode == 0, describe(result)
+    text = subprocess.run(["openssl", "x509", "-in", str(sandbox / "0000_cert.pem"), "-noout", "-ext",
+                           "subjectAltName"], capture_output=True, text=True, check=True).stdout
+    assert "IP Address:127.0.0.1" in text and "DNS:ip-csr.example.com" in text, text
+    assert public_key_of_cert(sandbox / "0000_cert.pem") == public_key_of_key(key)
+
+
+def test_csr_dry_run_writes_nothing(run_certsmith, sandbox):
+    csr, _ = _make_csr(sandbox, "dry", "/CN=dry-csr.example.com", "DNS:dry-csr.example.com")
+    result = _csr_run(run_certsmith, csr, "--dry-run")
+    assert result.returncode == 0, describe(result)
+    assert "The dry run was successful." in result.stdout.splitlines(), describe(result)
+    assert _outputs(sandbox) == []
+    _assert_no_lineage(run_certsmith)
