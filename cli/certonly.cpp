@@ -81,13 +81,12 @@ int run_certonly(const Options& options) {
                                const std::string& flag_hint) {
     return confirm(options, question, non_interactive_answer, flag_hint);
   };
-  if (options.key_type == "rsa")
-    request.key_spec = {crypto::KeyAlgorithm::rsa, "", options.rsa_key_size};
-  else
-    request.key_spec = {crypto::KeyAlgorithm::ecdsa, options.elliptic_curve, 0};
-  request.key_settings_given = options.given.contains("key-type") ||
-                               options.given.contains("rsa-key-size") ||
-                               options.given.contains("elliptic-curve");
+  request.key_spec = {options.key_type == "rsa" ? crypto::KeyAlgorithm::rsa
+                                                : crypto::KeyAlgorithm::ecdsa,
+                      options.elliptic_curve, options.rsa_key_size};
+  request.key_type_given = options.given.contains("key-type");
+  request.rsa_key_size_given = options.given.contains("rsa-key-size");
+  request.elliptic_curve_given = options.given.contains("elliptic-curve");
 
   auto transport = make_transport(options);
   util::SystemClock clock;

@@ -157,7 +157,7 @@ std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
 // --cert-name changes the lineage's; given without it, it is refused as
 // ambiguous; not given, the lineage keeps its own.
 void check_key_type_change(const CertonlyRequest& request, const store::Lineage& lineage) {
-  if (!request.key_settings_given || request.cert_name)
+  if (!request.key_type_given || request.cert_name)
     return;
   crypto::KeyAlgorithm current = key_spec_of(lineage.params()).algorithm;
   if (current == request.key_spec.algorithm)
@@ -177,10 +177,10 @@ void check_key_type_change(const CertonlyRequest& request, const store::Lineage&
 // says which one the user meant.
 void check_reuse_key_conflict(const CertonlyRequest& request, const store::Lineage& lineage) {
   bool reuse = request.reuse_key.value_or(lineage.params().reuse_key.value_or(false));
-  if (!reuse || !request.key_settings_given)
+  if (!reuse)
     return;
   crypto::KeySpec current = crypto::PrivateKey::from_pem(lineage.read_privkey_pem()).spec();
-  const crypto::KeySpec& wanted = request.key_spec;
+  crypto::KeySpec wanted = certonly_key_spec(request, lineage.params());
   const char* flag = nullptr;
   if (current.algorithm != wanted.algorithm)
     flag = "--key-type";
@@ -201,16 +201,15 @@ store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
   store::RenewalParams params = previous.value_or(store::RenewalParams{});
   params.authenticator = request.authenticator;
   params.server = request.server;
-  if (!previous || request.key_settings_given) {
-    if (request.key_spec.algorithm == crypto::KeyAlgorithm::rsa) {
-      params.key_type = "rsa";
-      params.rsa_key_size = request.key_spec.rsa_bits;
-      params.elliptic_curve.clear();
-    } else {
-      params.key_type = "ecdsa";
-      params.elliptic_curve = request.key_spec.curve;
-      params.rsa_key_size.reset();
-    }
+  crypto::KeySpec key = certonly_key_spec(request, previous);
+  if (key.algorithm == crypto::KeyAlgorithm::rsa) {
+    params.key_type = "rsa";
+    params.rsa_key_size = key.rsa_bits;
+    params.elliptic_curve.clear();
+  } else {
+    params.key_type = "ecdsa";
+    params.elliptic_curve = key.curve;
+    params.rsa_key_size.reset();
   }
   // --new-key: certbot's certonly records only what its command line set, so
   // reuse_key disappears; neither flag keeps what the lineage recorded.
@@ -239,6 +238,20 @@ store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
   if (!request.hooks.post_hooks.empty())
     params.post_hook = request.hooks.post_hooks.front();
   return params;
+}
+
+crypto::KeySpec certonly_key_spec(const CertonlyRequest& request,
+                                  const std::optional<store::RenewalParams>& previous) {
+  if (!previous)
+    return request.key_spec;
+  crypto::KeySpec key = key_spec_of(*previous);
+  if (request.key_type_given && key.algorithm != request.key_spec.algorithm)
+    return request.key_spec;
+  if (request.rsa_key_size_given)
+    key.rsa_bits = request.key_spec.rsa_bits;
+  if (request.elliptic_curve_given)
+    key.curve = request.key_spec.curve;
+  return key;
 }
 
 std::string lineage_name_base(const acme::Identifier& first) {

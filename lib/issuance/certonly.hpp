@@ -37,10 +37,13 @@ struct CertonlyRequest {
   std::string http01_address; // "" = every address
   AccountRequest account;
   bool force_renewal = false;
+  /// --key-type, --rsa-key-size and --elliptic-curve, defaults filled in, and
+  /// which of them were given: an existing lineage changes only the key
+  /// settings given (certbot's rule against silent key type changes).
   crypto::KeySpec key_spec;
-  /// --key-type/--rsa-key-size/--elliptic-curve given: else an existing lineage
-  /// keeps its key settings (certbot's rule against silent key type changes).
-  bool key_settings_given = true;
+  bool key_type_given = true;
+  bool rsa_key_size_given = true;
+  bool elliptic_curve_given = true;
   std::optional<bool> reuse_key; // --reuse-key: true, --new-key: false, neither: as saved
   bool must_staple = false;
   std::string preferred_chain;   // issuer CN of the topmost certificate of the chain wanted
@@ -89,6 +92,12 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
 /// reuse_key = True; --new-key removes it, as certbot's certonly does.
 store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
                                              const std::optional<store::RenewalParams>& previous);
+
+/// The key a certonly run asks for: key_spec for a new lineage; for an
+/// existing one (previous) its recorded settings with those given replacing
+/// theirs (a --key-type that changes the type brings its size or curve along).
+crypto::KeySpec certonly_key_spec(const CertonlyRequest& request,
+                                  const std::optional<store::RenewalParams>& previous);
 
 /// The name a new lineage starts from for its first identifier: the domain
 /// ("*." dropped later by choose_lineage_name) or the IP address, an IPv6 one

@@ -39,7 +39,7 @@ issuance::CertonlyRequest ecdsa_request() {
   issuance::CertonlyRequest request;
   request.authenticator = "standalone";
   request.server = "https://ca.example/dir";
-  request.key_spec = {crypto::KeyAlgorithm::ecdsa, "secp384r1", 0};
+  request.key_spec = {crypto::KeyAlgorithm::ecdsa, "secp384r1", 2048};
   return request;
 }
 
@@ -64,7 +64,7 @@ TEST_CASE("certonly records the key settings given", "[certonly]") {
 
 TEST_CASE("without key flags an existing lineage keeps its key settings", "[certonly]") {
   auto request = ecdsa_request();
-  request.key_settings_given = false;
+  request.key_type_given = request.rsa_key_size_given = request.elliptic_curve_given = false;
   auto params = issuance::certonly_renewal_params(request, rsa_lineage());
   CHECK(params.key_type == "rsa");
   CHECK(params.rsa_key_size == 4096);
@@ -86,4 +86,28 @@ TEST_CASE("--reuse-key records reuse_key, --new-key removes it, neither keeps it
   request.reuse_key.reset();
   CHECK(issuance::certonly_renewal_params(request, rsa_lineage()).reuse_key == true);
   CHECK_FALSE(issuance::certonly_renewal_params(request, without).reuse_key);
+}
+
+TEST_CASE("only the key flags given change an existing lineage's key", "[certonly]") {
+  auto request = ecdsa_request();
+  request.key_type_given = request.elliptic_curve_given = false;
+  request.key_spec.rsa_bits = 3072; // --rsa-key-size 3072 alone: the RSA lineage stays RSA
+  auto resized = issuance::certonly_key_spec(request, rsa_lineage());
+  CHECK(resized.algorithm == crypto::KeyAlgorithm::rsa);
+  CHECK(resized.rsa_bits == 3072);
+
+  request.rsa_key_size_given = false;
+  request.key_type_given = true; // --key-type ecdsa: the type and its curve change together
+  auto switched = issuance::certonly_key_spec(request, rsa_lineage());
+  CHECK(switched.algorithm == crypto::KeyAlgorithm::ecdsa);
+  CHECK(switched.curve == "secp384r1");
+
+  store::RenewalParams p256;
+  p256.key_type = "ecdsa";
+  p256.elliptic_curve = "secp256r1";
+  request.key_type_given = false;
+  request.elliptic_curve_given = true; // --elliptic-curve alone on an ECDSA lineage
+  CHECK(issuance::certonly_key_spec(request, p256).curve == "secp384r1");
+  request.elliptic_curve_given = false;
+  CHECK(issuance::certonly_key_spec(request, p256).curve == "secp256r1");
 }
