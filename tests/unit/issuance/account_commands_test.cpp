@@ -178,7 +178,7 @@ TEST_CASE("malformed EAB flags are refused before the CA is asked", "[issuance][
 
 // ----- choosing the account -------------------------------------------------------------------
 
-TEST_CASE("--account picks a stored account; unknown or malformed ids are refused",
+TEST_CASE("account flag picks a stored account; unknown or malformed ids are refused",
           "[issuance][accounts]") {
   Fixture f;
   auto a = f.stored("https://ca.test/acct/a");

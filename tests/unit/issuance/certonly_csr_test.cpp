@@ -57,7 +57,7 @@ TEST_CASE("a CSR without names or with a name that is no domain is refused", "[c
   CHECK_THROWS_AS(issuance::identifiers_of_csr(csr_with("", {"a.*.example.com"})), UsageError);
 }
 
-TEST_CASE("-d with --csr may only name what the CSR holds", "[certonly]") {
+TEST_CASE("domains given with a CSR may only name what the CSR holds", "[certonly]") {
   const std::vector<Identifier> from_csr{{"dns", "a.example.com"}, {"dns", "b.example.com"}};
   CHECK_NOTHROW(issuance::check_command_line_names(from_csr, {}));
   CHECK_NOTHROW(issuance::check_command_line_names(from_csr, {{"dns", "b.example.com"}}));

@@ -76,7 +76,7 @@ TEST_CASE("without key flags an existing lineage keeps its key settings", "[cert
   CHECK(fresh.elliptic_curve == "secp384r1");
 }
 
-TEST_CASE("--reuse-key records reuse_key, --new-key removes it, neither keeps it", "[certonly]") {
+TEST_CASE("reuse-key records reuse_key, new-key removes it, neither keeps it", "[certonly]") {
   auto request = ecdsa_request();
   store::RenewalParams without;
   request.reuse_key = true;
