@@ -76,7 +76,7 @@ crypto::KeySpec key_spec_of(const store::RenewalParams& params) {
 IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request) {
   std::unique_ptr<challenge::Solver> solver =
       make_solver(context, request.params, request.identifiers);
-  AccountClient account = context.client_for(request.params.server);
+  AccountClient account = context.client_for(request.params.server, request.params.account);
 
   crypto::PrivateKey key = key_for(request);
   crypto::CsrOptions csr;

@@ -1,6 +1,9 @@
 #include "issuance/run_context.hpp"
 
 #include "crypto/jwk.hpp"
+#include "util/error.hpp"
+#include "util/escape.hpp"
+#include "util/log.hpp"
 
 namespace certsmith::issuance {
 
@@ -9,16 +12,37 @@ RunContext::RunContext(store::TreePaths paths, http::Transport& transport, util:
     : m_paths(std::move(paths)), m_transport(transport), m_clock(clock),
       m_account_request(std::move(account_request)) {}
 
-AccountClient RunContext::client_for(const std::string& server) {
+AccountRequest RunContext::request_for(const std::string& server,
+                                       const std::string& recorded_account) const {
+  AccountRequest request = m_account_request;
+  if (!request.account_id.empty() || recorded_account.empty())
+    return request;
+  try {
+    if (store::load_account(m_paths, server, recorded_account))
+      request.account_id = recorded_account;
+    else
+      util::log_debug("account {} of the renewal conf is not stored for {}: using another",
+                      util::escape_untrusted(recorded_account, 64), server);
+  } catch (const Error& error) {
+    util::log_warning("ignoring account {} of the renewal conf: {}",
+                      util::escape_untrusted(recorded_account, 64), error.what());
+  }
+  return request;
+}
+
+AccountClient RunContext::client_for(const std::string& server,
+                                     const std::string& recorded_account) {
   AccountClient result;
   result.client = std::make_unique<acme::Client>(m_transport, m_clock, server);
   // Held across registration: two workers must not register two accounts.
   std::lock_guard lock(m_mutex);
-  auto it = m_accounts.find(server);
+  AccountRequest request = request_for(server, recorded_account);
+  auto key = std::make_pair(server, request.account_id);
+  auto it = m_accounts.find(key);
   if (it == m_accounts.end()) {
-    store::StoredAccount account = ensure_account(m_paths, *result.client, m_account_request);
+    store::StoredAccount account = ensure_account(m_paths, *result.client, request);
     std::string thumbprint = crypto::jwk_thumbprint(account.key);
-    it = m_accounts.emplace(server, ServerAccount{std::move(account), std::move(thumbprint)}).first;
+    it = m_accounts.emplace(key, ServerAccount{std::move(account), std::move(thumbprint)}).first;
   } else {
     result.client->use_account(it->second.account.key, it->second.account.uri);
   }

@@ -34,13 +34,17 @@ public:
 
   /// A new client for server (each worker its own: nonce pools are not shared)
   /// using the account stored for that server, registered on first need.
-  AccountClient client_for(const std::string& server);
+  /// recorded_account is the account a renewal conf names: used, as certbot
+  /// renews, when no --account was given and it is still stored for server.
+  AccountClient client_for(const std::string& server, const std::string& recorded_account = {});
 
   /// The responder listening on address:port, started on first use.
   std::shared_ptr<challenge::Http01Responder> responder(const std::string& address,
                                                         std::uint16_t port);
 
 private:
+  AccountRequest request_for(const std::string& server, const std::string& recorded_account) const;
+
   struct ServerAccount {
     store::StoredAccount account;
     std::string thumbprint;
@@ -51,7 +55,7 @@ private:
   util::Clock& m_clock;
   AccountRequest m_account_request;
   std::mutex m_mutex;
-  std::map<std::string, ServerAccount> m_accounts;
+  std::map<std::pair<std::string, std::string>, ServerAccount> m_accounts; // (server, --account)
   std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<challenge::Http01Responder>>
       m_responders;
 };

@@ -284,6 +284,25 @@ def test_account_flag_picks_among_several_accounts(run_certsmith, make_runner, p
     assert conf["renewalparams"]["account"] == second_id
 
 
+def test_renew_uses_the_account_its_conf_records(run_certsmith, make_runner, pebble, tmp_path):
+    """certbot renews each lineage with the account of its renewal conf, not the first one stored."""
+    assert run_certsmith("register", "--agree-tos", "-m", "first@example.com").returncode == 0
+    second = other_runner(make_runner, pebble, tmp_path, "second")
+    assert second("register", "--agree-tos", "-m", "second@example.com").returncode == 0
+    copy_account_into(second, run_certsmith, pebble, only_account(second, pebble))
+    first_by_id, later_by_id = account_ids(run_certsmith, pebble)
+    issued = run_certsmith.certonly("later.example.com", extra=("--account", later_by_id))
+    assert issued.returncode == 0, describe(issued)
+
+    renewed = run_certsmith("renew", "--force-renewal", "--cert-name", "later.example.com", "-v")
+    assert renewed.returncode == 0, describe(renewed)
+    output = renewed.stdout + renewed.stderr
+    assert f"using account {later_by_id}" in output, describe(renewed)
+    assert f"using account {first_by_id}" not in output, describe(renewed)
+    conf = parse_renewal_conf(run_certsmith.config_dir / "renewal" / "later.example.com.conf")
+    assert conf["renewalparams"]["account"] == later_by_id
+
+
 def test_hostile_account_ids_are_refused_before_anything_happens(run_certsmith, pebble):
     assert run_certsmith("register", *EMAIL_FLAGS).returncode == 0
     before = accounts_snapshot(run_certsmith)
