@@ -64,10 +64,10 @@ int run_certonly(const Options& options) {
   request.account = account_request(options);
   request.force_renewal = options.force_renewal;
   request.dry_run = options.dry_run;
-  if (options.reuse_key && options.new_key)
-    throw UsageError("--reuse-key and --new-key contradict each other: choose one");
+  // certbot: both together make a new key now and reuse it from then on.
   if (options.reuse_key || options.new_key)
     request.reuse_key = options.reuse_key;
+  request.new_key = options.new_key;
   request.must_staple = options.must_staple;
   request.preferred_chain = options.preferred_chain;
   request.preferred_profile = options.preferred_profile;

@@ -112,8 +112,7 @@ int run_renew(const Options& options) {
     renew.http01_address = options.http01_address;
   if (options.reuse_key)
     renew.reuse_key = true;
-  if (options.new_key)
-    renew.reuse_key = false;
+  renew.new_key = options.new_key;
   renew.account = account_request(options);
   renew.hooks = hook_config(options);
   // A progress line only for a person watching a long run.

@@ -177,7 +177,7 @@ void check_key_type_change(const CertonlyRequest& request, const store::Lineage&
 // says which one the user meant.
 void check_reuse_key_conflict(const CertonlyRequest& request, const store::Lineage& lineage) {
   bool reuse = request.reuse_key.value_or(lineage.params().reuse_key.value_or(false));
-  if (!reuse)
+  if (!reuse || request.new_key)
     return;
   crypto::KeySpec current = crypto::PrivateKey::from_pem(lineage.read_privkey_pem()).spec();
   crypto::KeySpec wanted = certonly_key_spec(request, lineage.params());
@@ -316,6 +316,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
                   [](const acme::Identifier& id) { return id.value.starts_with("*."); }))
     static_cast<void>(make_solver(context, issue.params, identifiers));
   issue.dry_run = request.dry_run;
+  issue.new_key = request.new_key;
   result.domains.assign(names.begin(), names.end());
 
   hooks::HookRunner hook_runner(request.hooks, process_runner);

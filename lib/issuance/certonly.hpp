@@ -45,6 +45,7 @@ struct CertonlyRequest {
   bool rsa_key_size_given = true;
   bool elliptic_curve_given = true;
   std::optional<bool> reuse_key; // --reuse-key: true, --new-key: false, neither: as saved
+  bool new_key = false;          // --new-key: a fresh key this time (with --reuse-key too)
   bool must_staple = false;
   std::string preferred_chain;   // issuer CN of the topmost certificate of the chain wanted
   std::string preferred_profile; // used when the CA offers it

@@ -25,7 +25,7 @@ void refuse_wildcards_for_http01(const std::vector<acme::Identifier>& identifier
 }
 
 crypto::PrivateKey key_for(const IssueRequest& request) {
-  if (request.existing && request.params.reuse_key.value_or(false)) {
+  if (request.existing && !request.new_key && request.params.reuse_key.value_or(false)) {
     crypto::PrivateKey current = crypto::PrivateKey::from_pem(request.existing->read_privkey_pem());
     if (current.spec().algorithm == key_spec_of(request.params).algorithm)
       return current;

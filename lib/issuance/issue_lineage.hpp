@@ -25,6 +25,7 @@ struct IssueRequest {
   std::string new_name;               // for a new lineage
   bool dry_run = false;               // obtain, store nothing
   std::string replaces;               // ARI certificate ID of the certificate replaced
+  bool new_key = false;               // --new-key: a fresh key this time even when params.reuse_key
 };
 
 struct IssuedLineage {

@@ -74,7 +74,7 @@ void prove_by_dry_run(const ReconfigureRequest& request, store::Lineage& lineage
   RunContext context(request.paths, transport, clock, request.account);
   try {
     hook_runner.run_pre_hooks(pre_hooks);
-    issue_lineage(context, IssueRequest{identifiers, trial, &lineage, "", true, ""});
+    issue_lineage(context, IssueRequest{identifiers, trial, &lineage, "", true, "", false});
     hook_runner.run_deploy_hooks(lineage.live_dir().string(), names, deploy_hooks);
   } catch (const Error&) {
     hook_runner.run_post_hooks({}, names);

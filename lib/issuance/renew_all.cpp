@@ -203,8 +203,8 @@ void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunn
       own_deploy.push_back(lineage.params().renew_hook);
     hook_runner.run_pre_hooks(own_pre);
 
-    IssueRequest request{candidate.identifiers, params,           &lineage, "",
-                         options.dry_run,       candidate.cert_id};
+    IssueRequest request{candidate.identifiers, params,         &lineage, "", options.dry_run,
+                         candidate.cert_id,     options.new_key};
     IssuedLineage issued = issue_lineage(context, request);
     outcome.action = LineageOutcome::Action::renewed;
     outcome.not_after = issued.not_after;

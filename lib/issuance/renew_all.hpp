@@ -36,6 +36,7 @@ struct RenewOptions {
   std::optional<int> http01_port;
   std::optional<std::string> http01_address;
   std::optional<bool> reuse_key;
+  bool new_key = false; // a fresh key this time; the conf's reuse_key stays (certbot)
   AccountRequest account;
 
   hooks::HookConfig hooks; // command-line hooks and the renewal-hooks/ directories

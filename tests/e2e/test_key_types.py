@@ -88,9 +88,34 @@ def test_new_key_replaces_the_key_and_drops_reuse_key(run_certsmith):
     assert public_key_of_cert(archive / "cert3.pem") != public_key_of_cert(archive / "cert2.pem")
 
 
-def test_reuse_key_with_new_key_is_refused(run_certsmith):
-    result = run_certsmith.certonly("both.example.com", extra=("--reuse-key", "--new-key"))
-    assert result.returncode == 2, describe(result)
+def test_reuse_key_with_new_key_makes_a_new_key_then_reuses_it(run_certsmith):
+    """certbot: "Combining --new-key and --reuse-key will result in the private key being replaced and
+    then reused in future renewals"."""
+    name = "both.example.com"
+    assert run_certsmith.certonly(name, extra=("--reuse-key",)).returncode == 0
+    result = run_certsmith.certonly(name, extra=("--reuse-key", "--new-key", "--force-renewal"))
+    assert result.returncode == 0, describe(result)
+    archive = run_certsmith.config_dir / "archive" / name
+    assert public_key_of_cert(archive / "cert2.pem") != public_key_of_cert(archive / "cert1.pem")
+    assert _conf(run_certsmith, name)["reuse_key"] == "True"
+
+    renewed = run_certsmith("renew", "--force-renewal", "--cert-name", name)
+    assert renewed.returncode == 0, describe(renewed)
+    assert public_key_of_cert(archive / "cert3.pem") == public_key_of_cert(archive / "cert2.pem")
+
+
+def test_renew_new_key_replaces_a_reused_key_once(run_certsmith):
+    """renew --new-key: a fresh key this time; the conf keeps reuse_key, so the next renewal reuses it."""
+    name = "renew-new-key.example.com"
+    assert run_certsmith.certonly(name, extra=("--reuse-key",)).returncode == 0
+    renewed = run_certsmith("renew", "--force-renewal", "--cert-name", name, "--new-key")
+    assert renewed.returncode == 0, describe(renewed)
+    archive = run_certsmith.config_dir / "archive" / name
+    assert public_key_of_cert(archive / "cert2.pem") != public_key_of_cert(archive / "cert1.pem")
+    assert _conf(run_certsmith, name)["reuse_key"] == "True"
+    again = run_certsmith("renew", "--force-renewal", "--cert-name", name)
+    assert again.returncode == 0, describe(again)
+    assert public_key_of_cert(archive / "cert3.pem") == public_key_of_cert(archive / "cert2.pem")
 
 
 def test_an_rsa_lineage_stays_rsa_when_no_key_type_is_given(run_certsmith):
