@@ -7,6 +7,7 @@ CERTSMITH_BIN selects the binary (default build/certsmith).
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -229,3 +230,21 @@ def run_certsmith(make_runner, pebble) -> CertsmithRunner:
 def trust_files(pebble, tmp_path):
     """(root, intermediate) PEM files of the module's Pebble, fetched from its management port."""
     return pebble.write_trust_files(tmp_path / "trust")
+
+
+@pytest.fixture
+def certbot(run_certsmith, pebble):
+    """Runs the Debian certbot on the test's tree (its config, work and logs dirs), trusting the module's Pebble."""
+    binary = shutil.which("certbot")
+    if binary is None:
+        pytest.fail("certbot is not installed: run `bash packaging/install-deps.sh --test` as root", pytrace=False)
+    run = run_certsmith
+
+    def certbot_run(*args: str) -> subprocess.CompletedProcess:
+        argv = [binary, *args, "--config-dir", str(run.config_dir), "--work-dir", str(run.work_dir),
+                "--logs-dir", str(run.logs_dir), "-n"]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=run.sandbox,
+                                stdin=subprocess.DEVNULL, env=run.environment())
+        return result
+
+    return certbot_run

@@ -6,10 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 
-import pytest
 
 from conftest import describe
 from hook_log import HookLog
@@ -19,24 +16,6 @@ NAMES = ("x.example.com", "www.x.example.com")
 NAME = NAMES[0]
 # certbot 2.1 does not always retry a rejected nonce (TESTING.md): no rejections for the steps it performs.
 PEBBLE_OPTIONS = {"nonce_reject": 0}
-
-
-@pytest.fixture
-def certbot(run_certsmith, pebble):
-    """Runs the Debian certbot on the test's tree (its config, work and logs dirs), trusting the module's Pebble."""
-    binary = shutil.which("certbot")
-    if binary is None:
-        pytest.fail("certbot is not installed: run `bash packaging/install-deps.sh --test` as root", pytrace=False)
-    run = run_certsmith
-
-    def certbot_run(*args: str) -> subprocess.CompletedProcess:
-        argv = [binary, *args, "--config-dir", str(run.config_dir), "--work-dir", str(run.work_dir),
-                "--logs-dir", str(run.logs_dir), "-n"]
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=run.sandbox,
-                                stdin=subprocess.DEVNULL, env=run.environment())
-        return result
-
-    return certbot_run
 
 
 def test_certbot_lineage_renews_with_certsmith_and_back(run_certsmith, certbot, pebble, tmp_path):
