@@ -36,6 +36,16 @@ std::set<std::string> listing(const fs::path& root) {
   return paths;
 }
 
+// Point the conf's archive_dir (create_lineage writes one) at `archive`.
+void set_archive_dir(const fs::path& conf, const std::string& archive) {
+  std::string text = slurp(conf);
+  const std::string key = "archive_dir = ";
+  auto at = text.find(key);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, text.find('\n', at) - at, key + archive);
+  spit(conf, text);
+}
+
 struct DeleteFixture {
   TempTree tree;
   TreePaths paths = tree.paths();
@@ -130,16 +140,120 @@ TEST_CASE_METHOD(DeleteFixture, "delete: a symlinked live dir is unlinked, never
   CHECK(slurp(outside / "deeper" / "also.txt") == "keep me too");
 }
 
-TEST_CASE_METHOD(DeleteFixture, "delete: an archive_dir elsewhere is left alone",
+TEST_CASE_METHOD(DeleteFixture,
+                 "delete: an archive_dir outside archive/ is refused, nothing changed",
                  "[store][delete]") {
   fs::path elsewhere = tree.root() / "elsewhere";
   fs::create_directories(elsewhere);
   spit(elsewhere / "cert1.pem", "not ours");
-  spit(paths.renewal_conf("a.example.com"),
-       "archive_dir = " + elsewhere.string() + "\n" + slurp(paths.renewal_conf("a.example.com")));
-  delete_lineage(paths, "a.example.com");
+  set_archive_dir(paths.renewal_conf("a.example.com"), elsewhere.string());
+  auto before = listing(tree.root());
+  CHECK_THROWS_AS(delete_lineage(paths, "a.example.com"), DeleteRefused);
+  CHECK_THROWS_WITH(delete_lineage(paths, "a.example.com"),
+                    Catch::Contains(elsewhere.string()) && Catch::Contains("outside"));
+  CHECK(listing(tree.root()) == before);
   CHECK(slurp(elsewhere / "cert1.pem") == "not ours");
-  CHECK_FALSE(fs::exists(paths.lineage_archive_dir("a.example.com")));
+}
+
+TEST_CASE_METHOD(DeleteFixture, "delete: hostile archive_dir values are refused, nothing changed",
+                 "[store][delete]") {
+  const std::string conf = slurp(paths.renewal_conf("a.example.com"));
+  auto before = listing(tree.root());
+  for (std::string archive :
+       {paths.archive_dir().string(), (paths.archive_dir() / "..").string(),
+        (paths.archive_dir() / ".." / "renewal").string(),
+        (paths.archive_dir() / "a.example.com" / ".." / "..").string(), std::string("archive/a"),
+        std::string("/"), (paths.archive_dir() / ".").string()}) {
+    CAPTURE(archive);
+    spit(paths.renewal_conf("a.example.com"), conf);
+    set_archive_dir(paths.renewal_conf("a.example.com"), archive);
+    before = listing(tree.root());
+    CHECK_THROWS_AS(delete_lineage(paths, "a.example.com"), DeleteRefused);
+    CHECK(listing(tree.root()) == before);
+  }
+}
+
+TEST_CASE_METHOD(DeleteFixture, "delete: a custom archive_dir inside archive/ is removed",
+                 "[store][delete]") {
+  // The conf, not the lineage name, says where the archive is (certbot's full_archive_path).
+  fs::rename(paths.lineage_archive_dir("a.example.com"), paths.archive_dir() / "custom");
+  for (const char* kind : {"cert", "chain", "fullchain", "privkey"}) {
+    fs::path link = paths.lineage_live_dir("a.example.com") / (std::string(kind) + ".pem");
+    fs::remove(link);
+    fs::create_symlink(fs::path("../../archive/custom") / (std::string(kind) + "1.pem"), link);
+  }
+  set_archive_dir(paths.renewal_conf("a.example.com"), (paths.archive_dir() / "custom").string());
+  delete_lineage(paths, "a.example.com");
+  CHECK_FALSE(fs::exists(fs::symlink_status(paths.archive_dir() / "custom")));
+  CHECK_FALSE(fs::exists(fs::symlink_status(paths.lineage_live_dir("a.example.com"))));
+  CHECK_NOTHROW(Lineage::load(paths, "b.example.com"));
+}
+
+TEST_CASE_METHOD(DeleteFixture, "delete: files a user added to live/NAME survive",
+                 "[store][delete]") {
+  fs::path live = paths.lineage_live_dir("a.example.com");
+  spit(live / "dhparams.pem", "mine");
+  delete_lineage(paths, "a.example.com");
+  // certbot removes only the four links and README, then the directory if empty.
+  CHECK(slurp(live / "dhparams.pem") == "mine");
+  CHECK_FALSE(fs::exists(fs::symlink_status(live / "cert.pem")));
+  CHECK_FALSE(fs::exists(fs::symlink_status(live / "privkey.pem")));
+  CHECK_FALSE(fs::exists(fs::symlink_status(live / "chain.pem")));
+  CHECK_FALSE(fs::exists(fs::symlink_status(live / "fullchain.pem")));
+  CHECK_FALSE(fs::exists(fs::symlink_status(live / "README")));
+  CHECK_FALSE(fs::exists(paths.renewal_conf("a.example.com")));
+  CHECK_FALSE(fs::exists(fs::symlink_status(paths.lineage_archive_dir("a.example.com"))));
+}
+
+TEST_CASE_METHOD(DeleteFixture, "delete: a regular file where a link should be is left",
+                 "[store][delete]") {
+  fs::path live = paths.lineage_live_dir("a.example.com");
+  fs::remove(live / "cert.pem");
+  spit(live / "cert.pem", "a copy the user put there");
+  delete_lineage(paths, "a.example.com");
+  CHECK(slurp(live / "cert.pem") == "a copy the user put there");
+  CHECK_FALSE(fs::exists(fs::symlink_status(live / "privkey.pem")));
+}
+
+TEST_CASE_METHOD(DeleteFixture, "delete: links the conf names outside live/NAME are not touched",
+                 "[store][delete]") {
+  // A conf whose links point into another lineage must not break that lineage.
+  std::string conf = slurp(paths.renewal_conf("a.example.com"));
+  const std::string own = paths.lineage_live_dir("a.example.com").string();
+  const std::string other = paths.lineage_live_dir("b.example.com").string();
+  for (std::size_t at = conf.find(own); at != std::string::npos; at = conf.find(own, at))
+    conf.replace(at, own.size(), other);
+  spit(paths.renewal_conf("a.example.com"), conf);
+  delete_lineage(paths, "a.example.com");
+  CHECK_NOTHROW(Lineage::load(paths, "b.example.com"));
+}
+
+TEST_CASE_METHOD(DeleteFixture, "delete: an archive_dir another lineage uses is refused",
+                 "[store][delete]") {
+  // certbot's match_and_check_overlaps: deleting would break b.example.com.
+  const std::string conf = slurp(paths.renewal_conf("a.example.com"));
+  set_archive_dir(paths.renewal_conf("a.example.com"),
+                  paths.lineage_archive_dir("b.example.com").string());
+  auto before = listing(tree.root());
+  CHECK_THROWS_AS(delete_lineage(paths, "a.example.com"), SharedArchiveDir);
+  CHECK_THROWS_WITH(delete_lineage(paths, "a.example.com"),
+                    Catch::Contains("overlapping archive dirs") &&
+                        Catch::Contains("More than one certificate is using"));
+  CHECK(listing(tree.root()) == before);
+  CHECK_NOTHROW(Lineage::load(paths, "b.example.com"));
+
+  // And the other way round: b's conf names a's default archive.
+  spit(paths.renewal_conf("a.example.com"), conf);
+  set_archive_dir(paths.renewal_conf("b.example.com"),
+                  paths.lineage_archive_dir("a.example.com").string());
+  before = listing(tree.root());
+  try {
+    delete_lineage(paths, "a.example.com");
+    FAIL("no refusal");
+  } catch (const SharedArchiveDir& refused) {
+    CHECK(refused.archive_dir() == paths.lineage_archive_dir("a.example.com"));
+  }
+  CHECK(listing(tree.root()) == before);
 }
 
 TEST_CASE_METHOD(DeleteFixture, "delete: a lineage with a corrupt conf can still be deleted",
@@ -147,5 +261,6 @@ TEST_CASE_METHOD(DeleteFixture, "delete: a lineage with a corrupt conf can still
   spit(paths.renewal_conf("a.example.com"), "[[[ not a conf\n");
   delete_lineage(paths, "a.example.com");
   CHECK_FALSE(fs::exists(paths.lineage_live_dir("a.example.com")));
+  CHECK_FALSE(fs::exists(paths.lineage_archive_dir("a.example.com")));
   CHECK(Lineage::list_names(paths) == std::vector<std::string>{"b.example.com"});
 }
