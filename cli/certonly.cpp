@@ -64,10 +64,6 @@ int run_certonly(const Options& options) {
   request.account = account_request(options);
   request.force_renewal = options.force_renewal;
   request.dry_run = options.dry_run;
-  // certbot: both together make a new key now and reuse it from then on.
-  if (options.reuse_key || options.new_key)
-    request.reuse_key = options.reuse_key;
-  request.new_key = options.new_key;
   request.must_staple = options.must_staple;
   request.preferred_chain = options.preferred_chain;
   request.preferred_profile = options.preferred_profile;
@@ -81,12 +77,10 @@ int run_certonly(const Options& options) {
                                const std::string& flag_hint) {
     return confirm(options, question, non_interactive_answer, flag_hint);
   };
-  request.key_spec = {options.key_type == "rsa" ? crypto::KeyAlgorithm::rsa
-                                                : crypto::KeyAlgorithm::ecdsa,
-                      options.elliptic_curve, options.rsa_key_size};
-  request.key_type_given = options.given.contains("key-type");
-  request.rsa_key_size_given = options.given.contains("rsa-key-size");
-  request.elliptic_curve_given = options.given.contains("elliptic-curve");
+  request.key = issuance::key_request_of(
+      options.key_type, options.rsa_key_size, options.elliptic_curve,
+      options.given.contains("key-type"), options.given.contains("rsa-key-size"),
+      options.given.contains("elliptic-curve"), options.reuse_key, options.new_key);
 
   auto transport = make_transport(options);
   util::SystemClock clock;

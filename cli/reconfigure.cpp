@@ -37,12 +37,9 @@ issuance::RenewalChanges changes_of(const Options& options) {
     changes.post_hook = options.post_hook;
   if (given("deploy-hook"))
     changes.renew_hook = options.deploy_hook;
-  if (given("key-type"))
-    changes.key_type = options.key_type;
-  if (given("rsa-key-size"))
-    changes.rsa_key_size = options.rsa_key_size;
-  if (given("elliptic-curve"))
-    changes.elliptic_curve = options.elliptic_curve;
+  changes.key = issuance::key_request_of(
+      options.key_type, options.rsa_key_size, options.elliptic_curve, given("key-type"),
+      given("rsa-key-size"), given("elliptic-curve"), options.reuse_key, options.new_key);
   if (given("server") || options.staging)
     changes.server = options.server_url();
   if (given("preferred-chain"))
@@ -51,10 +48,6 @@ issuance::RenewalChanges changes_of(const Options& options) {
     changes.preferred_profile = options.preferred_profile;
   if (given("required-profile"))
     changes.required_profile = options.required_profile;
-  if (options.reuse_key && options.new_key)
-    throw UsageError("--reuse-key and --new-key contradict each other: choose one");
-  if (options.reuse_key || options.new_key)
-    changes.reuse_key = options.reuse_key;
   return changes;
 }
 

@@ -3,6 +3,7 @@
 #include "acme/identifier.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "issuance/lineage_lookup.hpp"
 #include "issuance/webroot_map.hpp"
 #include "renew/due.hpp"
 #include "renew/expiry_index.hpp"
@@ -137,7 +138,7 @@ void confirm_new_names(const CertonlyRequest& request, const store::Lineage& lin
 std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
                                            const std::set<std::string>& names) {
   if (request.cert_name) {
-    if (!std::filesystem::exists(request.paths.renewal_conf(*request.cert_name)))
+    if (!lineage_exists(request.paths, *request.cert_name))
       return std::nullopt;
     return store::Lineage::load(request.paths, *request.cert_name);
   }
@@ -157,10 +158,10 @@ std::optional<store::Lineage> find_lineage(const CertonlyRequest& request,
 // --cert-name changes the lineage's; given without it, it is refused as
 // ambiguous; not given, the lineage keeps its own.
 void check_key_type_change(const CertonlyRequest& request, const store::Lineage& lineage) {
-  if (!request.key_type_given || request.cert_name)
+  if (!request.key.key_type_given || request.cert_name)
     return;
   crypto::KeyAlgorithm current = key_spec_of(lineage.params()).algorithm;
-  if (current == request.key_spec.algorithm)
+  if (current == request.key.spec.algorithm)
     return;
   auto label = [](crypto::KeyAlgorithm algorithm) {
     return algorithm == crypto::KeyAlgorithm::rsa ? "RSA" : "ECDSA";
@@ -169,29 +170,32 @@ void check_key_type_change(const CertonlyRequest& request, const store::Lineage&
       "Are you trying to change the key type of the certificate named {} from {} to {}? "
       "Please provide both --cert-name and --key-type on the command line to confirm the "
       "change you are trying to make.",
-      lineage.name(), label(current), label(request.key_spec.algorithm)));
+      lineage.name(), label(current), label(request.key.spec.algorithm)));
 }
 
-// certbot's _avoid_reuse_key_conflicts: a lineage that reuses its key cannot
-// also get the key type, size or curve the command line asks for; --new-key
-// says which one the user meant.
+// certbot's _avoid_reuse_key_conflicts, the rule reconfigure applies too.
 void check_reuse_key_conflict(const CertonlyRequest& request, const store::Lineage& lineage) {
-  bool reuse = request.reuse_key.value_or(lineage.params().reuse_key.value_or(false));
-  if (!reuse || request.new_key)
+  bool reuses =
+      request.key.reuse_key_setting().value_or(lineage.params().reuse_key.value_or(false));
+  if (!reuses || request.key.new_key)
     return;
   crypto::KeySpec current = crypto::PrivateKey::from_pem(lineage.read_privkey_pem()).spec();
-  crypto::KeySpec wanted = certonly_key_spec(request, lineage.params());
-  const char* flag = nullptr;
-  if (current.algorithm != wanted.algorithm)
-    flag = "--key-type";
-  else if (wanted.algorithm == crypto::KeyAlgorithm::rsa && current.rsa_bits != wanted.rsa_bits)
-    flag = "--rsa-key-size";
-  else if (wanted.algorithm == crypto::KeyAlgorithm::ecdsa && current.curve != wanted.curve)
-    flag = "--elliptic-curve";
-  if (flag)
-    throw UsageError(fmt::format("Unable to change the {} of this certificate because --reuse-key "
-                                 "is set. To make a new key of the kind asked for, add --new-key.",
-                                 flag));
+  issuance::check_reuse_key_conflict(reuses, request.key.new_key, current,
+                                     key_spec_for(request.key, lineage.params()));
+}
+
+// The identifiers asked for: -d and --ip-address, else (certbot's
+// _find_domains_or_certname) the names --cert-name's lineage holds.
+std::vector<acme::Identifier> requested_identifiers(const CertonlyRequest& request) {
+  if (!request.domains.empty() || !request.ip_addresses.empty())
+    return acme::make_identifiers(request.domains, request.ip_addresses);
+  if (!request.cert_name || !lineage_exists(request.paths, *request.cert_name))
+    throw UsageError("no domains given: name them with -d example.com (or --ip-address)");
+  store::Lineage lineage = store::Lineage::load(request.paths, *request.cert_name);
+  auto facts = crypto::read_certificate(lineage.read_cert_pem());
+  if (facts.dns_names.empty() && facts.ip_addresses.empty())
+    throw StorageError(fmt::format("{}: the certificate names no domain", lineage.name()));
+  return acme::make_identifiers(facts.dns_names, facts.ip_addresses);
 }
 
 } // namespace
@@ -201,20 +205,11 @@ store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
   store::RenewalParams params = previous.value_or(store::RenewalParams{});
   params.authenticator = request.authenticator;
   params.server = request.server;
-  crypto::KeySpec key = certonly_key_spec(request, previous);
-  if (key.algorithm == crypto::KeyAlgorithm::rsa) {
-    params.key_type = "rsa";
-    params.rsa_key_size = key.rsa_bits;
-    params.elliptic_curve.clear();
-  } else {
-    params.key_type = "ecdsa";
-    params.elliptic_curve = key.curve;
-    params.rsa_key_size.reset();
-  }
+  record_key_spec(params, key_spec_for(request.key, previous));
   // --new-key: certbot's certonly records only what its command line set, so
   // reuse_key disappears; neither flag keeps what the lineage recorded.
-  if (request.reuse_key)
-    params.reuse_key = *request.reuse_key ? std::optional(true) : std::nullopt;
+  if (auto reuse = request.key.reuse_key_setting())
+    params.reuse_key = *reuse ? std::optional(true) : std::nullopt;
   params.webroot_map.clear();
   params.webroot_path.clear();
   params.http01_port.reset();
@@ -240,20 +235,6 @@ store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
   return params;
 }
 
-crypto::KeySpec certonly_key_spec(const CertonlyRequest& request,
-                                  const std::optional<store::RenewalParams>& previous) {
-  if (!previous)
-    return request.key_spec;
-  crypto::KeySpec key = key_spec_of(*previous);
-  if (request.key_type_given && key.algorithm != request.key_spec.algorithm)
-    return request.key_spec;
-  if (request.rsa_key_size_given)
-    key.rsa_bits = request.key_spec.rsa_bits;
-  if (request.elliptic_curve_given)
-    key.curve = request.key_spec.curve;
-  return key;
-}
-
 std::string lineage_name_base(const acme::Identifier& first) {
   if (first.type != "ip" || first.value.find(':') == std::string::npos)
     return first.value;
@@ -264,12 +245,9 @@ std::string lineage_name_base(const acme::Identifier& first) {
 
 CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& transport,
                             util::Clock& clock, util::ProcessRunner& process_runner) {
-  if (request.domains.empty() && request.ip_addresses.empty())
-    throw UsageError("no domains given: name them with -d example.com (or --ip-address)");
   if (request.cert_name)
     store::validate_cert_name(*request.cert_name);
-  std::vector<acme::Identifier> identifiers =
-      acme::make_identifiers(request.domains, request.ip_addresses);
+  std::vector<acme::Identifier> identifiers = requested_identifiers(request);
   std::set<std::string> names = names_of(identifiers);
 
   std::optional<store::Lineage> lineage = find_lineage(request, names);
@@ -282,7 +260,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     auto before = lineage->params().renew_before_expiry
                       ? renew::parse_renew_before_expiry(*lineage->params().renew_before_expiry)
                       : std::nullopt;
-    if (same_names && !request.force_renewal &&
+    if (same_names && !request.force_renewal && !request.dry_run &&
         !renew::is_due(facts.not_before, facts.not_after, before, clock.now())) {
       result.outcome = CertonlyResult::Outcome::kept;
       result.lineage_name = lineage->name();
@@ -316,7 +294,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
                   [](const acme::Identifier& id) { return id.value.starts_with("*."); }))
     static_cast<void>(make_solver(context, issue.params, identifiers));
   issue.dry_run = request.dry_run;
-  issue.new_key = request.new_key;
+  issue.new_key = request.key.new_key;
   result.domains.assign(names.begin(), names.end());
 
   hooks::HookRunner hook_runner(request.hooks, process_runner);

@@ -8,6 +8,7 @@
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
+#include "issuance/key_request.hpp"
 #include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
@@ -37,15 +38,10 @@ struct CertonlyRequest {
   std::string http01_address; // "" = every address
   AccountRequest account;
   bool force_renewal = false;
-  /// --key-type, --rsa-key-size and --elliptic-curve, defaults filled in, and
-  /// which of them were given: an existing lineage changes only the key
-  /// settings given (certbot's rule against silent key type changes).
-  crypto::KeySpec key_spec;
-  bool key_type_given = true;
-  bool rsa_key_size_given = true;
-  bool elliptic_curve_given = true;
-  std::optional<bool> reuse_key; // --reuse-key: true, --new-key: false, neither: as saved
-  bool new_key = false;          // --new-key: a fresh key this time (with --reuse-key too)
+  /// The key flags: an existing lineage changes only the key settings given
+  /// (certbot's rule against silent key type changes); --reuse-key with
+  /// --new-key makes a fresh key now and reuses it afterwards.
+  KeyRequest key;
   bool must_staple = false;
   std::string preferred_chain;   // issuer CN of the topmost certificate of the chain wanted
   std::string preferred_profile; // used when the CA offers it
@@ -79,12 +75,15 @@ struct CertonlyResult {
   std::vector<hooks::HookFailure> hook_failures;
 };
 
-/// Run certonly for -d names and --ip-address identifiers, choosing the lineage
-/// as certbot does: --cert-name's (its names replaced by these), else one with
+/// Run certonly for -d names and --ip-address identifiers (none given with
+/// --cert-name of an existing lineage: the names its certificate holds),
+/// choosing the lineage as certbot does: --cert-name's (its names replaced by
+/// these), else one with
 /// exactly these names, else with --expand (or --force-renewal) the largest one
 /// whose names are a strict subset, else a new one (also with --duplicate).
-/// A subset match without --expand is a UsageError naming --expand. Throws the typed errors of
-/// util/error.hpp and acme/problem.hpp.
+/// A subset match without --expand is a UsageError naming --expand. A lineage
+/// that is not due is kept, except on a dry run (certbot's should_renew).
+/// Throws the typed errors of util/error.hpp and acme/problem.hpp.
 CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& transport,
                             util::Clock& clock, util::ProcessRunner& process_runner);
 
@@ -93,12 +92,6 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
 /// reuse_key = True; --new-key removes it, as certbot's certonly does.
 store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
                                              const std::optional<store::RenewalParams>& previous);
-
-/// The key a certonly run asks for: key_spec for a new lineage; for an
-/// existing one (previous) its recorded settings with those given replacing
-/// theirs (a --key-type that changes the type brings its size or curve along).
-crypto::KeySpec certonly_key_spec(const CertonlyRequest& request,
-                                  const std::optional<store::RenewalParams>& previous);
 
 /// The name a new lineage starts from for its first identifier: the domain
 /// ("*." dropped later by choose_lineage_name) or the IP address, an IPv6 one

@@ -4,6 +4,7 @@
 #include "challenge/http01_webroot.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/csr.hpp"
+#include "issuance/key_request.hpp"
 #include "issuance/must_staple.hpp"
 #include "issuance/obtain.hpp"
 #include "util/error.hpp"
@@ -24,17 +25,20 @@ void refuse_wildcards_for_http01(const std::vector<acme::Identifier>& identifier
                                    identifier.value));
 }
 
+} // namespace
+
 crypto::PrivateKey key_for(const IssueRequest& request) {
+  crypto::KeySpec wanted = key_spec_of(request.params);
   if (request.existing && !request.new_key && request.params.reuse_key.value_or(false)) {
     crypto::PrivateKey current = crypto::PrivateKey::from_pem(request.existing->read_privkey_pem());
-    if (current.spec().algorithm == key_spec_of(request.params).algorithm)
+    // A reused key is kept only while it is the kind the conf asks for: a
+    // changed size or curve, not only a changed type, makes a new one.
+    if (same_key_kind(current.spec(), wanted))
       return current;
-    util::log_info("The key type changed: making a new key for {}.", request.existing->name());
+    util::log_info("The key settings changed: making a new key for {}.", request.existing->name());
   }
-  return crypto::PrivateKey::generate(key_spec_of(request.params));
+  return crypto::PrivateKey::generate(wanted);
 }
-
-} // namespace
 
 std::unique_ptr<challenge::Solver> make_solver(RunContext& context,
                                                const store::RenewalParams& params,

@@ -49,6 +49,11 @@ std::unique_ptr<challenge::Solver> make_solver(RunContext& context,
                                                const store::RenewalParams& params,
                                                const std::vector<acme::Identifier>& identifiers);
 
+/// The private key an issuance uses: the lineage's own when params.reuse_key
+/// (and not new_key) and it is still the kind params asks for (algorithm, RSA
+/// size, curve), else a fresh one of that kind.
+crypto::PrivateKey key_for(const IssueRequest& request);
+
 /// The key spec a renewal conf asks for (certbot: no key_type means RSA).
 crypto::KeySpec key_spec_of(const store::RenewalParams& params);
 

@@ -2,6 +2,8 @@
 
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "issuance/key_request.hpp"
+#include "issuance/lineage_lookup.hpp"
 #include "issuance/run_context.hpp"
 #include "issuance/webroot_map.hpp"
 #include "store/atomic_file.hpp"
@@ -74,7 +76,8 @@ void prove_by_dry_run(const ReconfigureRequest& request, store::Lineage& lineage
   RunContext context(request.paths, transport, clock, request.account);
   try {
     hook_runner.run_pre_hooks(pre_hooks);
-    issue_lineage(context, IssueRequest{identifiers, trial, &lineage, "", true, "", false});
+    issue_lineage(context, IssueRequest{identifiers, trial, &lineage, "", true, "",
+                                        request.changes.key.new_key});
     hook_runner.run_deploy_hooks(lineage.live_dir().string(), names, deploy_hooks);
   } catch (const Error&) {
     hook_runner.run_post_hooks({}, names);
@@ -112,14 +115,18 @@ store::RenewalParams apply_changes(store::RenewalParams params, const RenewalCha
   change(params.pre_hook, changes.pre_hook);
   change(params.post_hook, changes.post_hook);
   change(params.renew_hook, changes.renew_hook);
-  change(params.key_type, changes.key_type);
-  change(params.rsa_key_size, changes.rsa_key_size);
-  change(params.elliptic_curve, changes.elliptic_curve);
+  if (changes.key.key_settings_given())
+    record_key_spec(params, key_spec_for(changes.key, params));
+  if (auto reuse = changes.key.reuse_key_setting())
+    params.reuse_key = *reuse;
+  // The account id names an account of the old server; renew then picks (or
+  // registers) one of the new server rather than carry a stale id.
+  if (changes.server && *changes.server != params.server)
+    params.account.clear();
   change(params.server, changes.server);
   change(params.preferred_chain, changes.preferred_chain);
   change(params.preferred_profile, changes.preferred_profile);
   change(params.required_profile, changes.required_profile);
-  change(params.reuse_key, changes.reuse_key);
   // Settings a renewal could not use are refused now, not at the next renewal.
   key_spec_of(params);
   if (params.server.empty())
@@ -134,7 +141,7 @@ std::string dry_run_server_for(const std::string& server) {
 ReconfigureResult reconfigure_lineage(const ReconfigureRequest& request, http::Transport& transport,
                                       util::Clock& clock, util::ProcessRunner& process_runner) {
   store::validate_cert_name(request.cert_name);
-  if (!std::filesystem::exists(request.paths.renewal_conf(request.cert_name)))
+  if (!lineage_exists(request.paths, request.cert_name))
     throw UsageError(
         fmt::format("no certificate named '{}' (see certsmith certificates)", request.cert_name));
   store::Lineage lineage = store::Lineage::load(request.paths, request.cert_name);
@@ -149,6 +156,10 @@ ReconfigureResult reconfigure_lineage(const ReconfigureRequest& request, http::T
   result.changed = result.after != result.before;
   if (!result.changed)
     return result;
+  if (request.changes.key.key_settings_given())
+    check_reuse_key_conflict(result.after.reuse_key.value_or(false), request.changes.key.new_key,
+                             crypto::PrivateKey::from_pem(lineage.read_privkey_pem()).spec(),
+                             key_spec_of(result.after));
   result.dry_run_server = dry_run_server_for(result.after.server);
   prove_by_dry_run(request, lineage, result.after, identifiers, transport, clock, process_runner,
                    result);

@@ -7,6 +7,7 @@
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
+#include "issuance/key_request.hpp"
 #include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
@@ -27,14 +28,13 @@ struct RenewalChanges {
   std::optional<int> http01_port;
   std::optional<std::string> http01_address;
   std::optional<std::string> pre_hook, post_hook, renew_hook; // "" removes the hook
-  std::optional<std::string> key_type;                        // "rsa" or "ecdsa"
-  std::optional<int> rsa_key_size;
-  std::optional<std::string> elliptic_curve;
-  std::optional<std::string> server;
+  /// Only the key settings given change; --reuse-key with --new-key records
+  /// reuse_key and allows a new kind of key while it is set.
+  KeyRequest key;
+  std::optional<std::string> server; // another server drops the conf's account
   std::optional<std::string> preferred_chain;
   std::optional<std::string> preferred_profile;
   std::optional<std::string> required_profile;
-  std::optional<bool> reuse_key;
 };
 
 struct ReconfigureRequest {
@@ -57,7 +57,8 @@ struct ReconfigureResult {
 
 /// `changes` applied to `params`: switching away from webroot drops the webroot
 /// settings, and switching to webroot needs webroot_paths (or saved ones).
-/// `names` are the certificate's identifiers, for the webroot map. Throws
+/// `names` are the certificate's identifiers, for the webroot map. Another
+/// server drops the recorded account, which belongs to the old one. Throws
 /// UsageError for a change that cannot work.
 store::RenewalParams apply_changes(store::RenewalParams params, const RenewalChanges& changes,
                                    const std::vector<std::string>& names);
@@ -67,7 +68,9 @@ store::RenewalParams apply_changes(store::RenewalParams params, const RenewalCha
 std::string dry_run_server_for(const std::string& server);
 
 /// Reconfigure one lineage. The caller holds the tree lock. Throws UsageError
-/// for an invalid or unknown name or settings that cannot work, and the errors
+/// for an invalid or unknown name, settings that cannot work, or another kind
+/// of key for a lineage that reuses its key without --new-key (certbot's
+/// _avoid_reuse_key_conflicts), StorageError for an unreadable tree, and the errors
 /// of the dry-run issuance (the conf is then unchanged).
 ReconfigureResult reconfigure_lineage(const ReconfigureRequest& request, http::Transport& transport,
                                       util::Clock& clock, util::ProcessRunner& process_runner);

@@ -39,7 +39,8 @@ issuance::CertonlyRequest ecdsa_request() {
   issuance::CertonlyRequest request;
   request.authenticator = "standalone";
   request.server = "https://ca.example/dir";
-  request.key_spec = {crypto::KeyAlgorithm::ecdsa, "secp384r1", 2048};
+  request.key =
+      issuance::key_request_of("ecdsa", 2048, "secp384r1", true, true, true, false, false);
   return request;
 }
 
@@ -64,7 +65,8 @@ TEST_CASE("certonly records the key settings given", "[certonly]") {
 
 TEST_CASE("without key flags an existing lineage keeps its key settings", "[certonly]") {
   auto request = ecdsa_request();
-  request.key_type_given = request.rsa_key_size_given = request.elliptic_curve_given = false;
+  request.key.key_type_given = request.key.rsa_key_size_given = request.key.elliptic_curve_given =
+      false;
   auto params = issuance::certonly_renewal_params(request, rsa_lineage());
   CHECK(params.key_type == "rsa");
   CHECK(params.rsa_key_size == 4096);
@@ -79,35 +81,37 @@ TEST_CASE("without key flags an existing lineage keeps its key settings", "[cert
 TEST_CASE("reuse-key records reuse_key, new-key removes it, neither keeps it", "[certonly]") {
   auto request = ecdsa_request();
   store::RenewalParams without;
-  request.reuse_key = true;
+  request.key.reuse_key = true;
   CHECK(issuance::certonly_renewal_params(request, without).reuse_key == true);
-  request.reuse_key = false;
+  request.key.new_key = true; // both: a new key now, reused from then on
+  CHECK(issuance::certonly_renewal_params(request, without).reuse_key == true);
+  request.key.reuse_key = false;
   CHECK_FALSE(issuance::certonly_renewal_params(request, rsa_lineage()).reuse_key);
-  request.reuse_key.reset();
+  request.key.new_key = false;
   CHECK(issuance::certonly_renewal_params(request, rsa_lineage()).reuse_key == true);
   CHECK_FALSE(issuance::certonly_renewal_params(request, without).reuse_key);
 }
 
 TEST_CASE("only the key flags given change an existing lineage's key", "[certonly]") {
   auto request = ecdsa_request();
-  request.key_type_given = request.elliptic_curve_given = false;
-  request.key_spec.rsa_bits = 3072; // --rsa-key-size 3072 alone: the RSA lineage stays RSA
-  auto resized = issuance::certonly_key_spec(request, rsa_lineage());
+  request.key.key_type_given = request.key.elliptic_curve_given = false;
+  request.key.spec.rsa_bits = 3072; // --rsa-key-size 3072 alone: the RSA lineage stays RSA
+  auto resized = issuance::key_spec_for(request.key, rsa_lineage());
   CHECK(resized.algorithm == crypto::KeyAlgorithm::rsa);
   CHECK(resized.rsa_bits == 3072);
 
-  request.rsa_key_size_given = false;
-  request.key_type_given = true; // --key-type ecdsa: the type and its curve change together
-  auto switched = issuance::certonly_key_spec(request, rsa_lineage());
+  request.key.rsa_key_size_given = false;
+  request.key.key_type_given = true; // --key-type ecdsa: the type and its curve change together
+  auto switched = issuance::key_spec_for(request.key, rsa_lineage());
   CHECK(switched.algorithm == crypto::KeyAlgorithm::ecdsa);
   CHECK(switched.curve == "secp384r1");
 
   store::RenewalParams p256;
   p256.key_type = "ecdsa";
   p256.elliptic_curve = "secp256r1";
-  request.key_type_given = false;
-  request.elliptic_curve_given = true; // --elliptic-curve alone on an ECDSA lineage
-  CHECK(issuance::certonly_key_spec(request, p256).curve == "secp384r1");
-  request.elliptic_curve_given = false;
-  CHECK(issuance::certonly_key_spec(request, p256).curve == "secp256r1");
+  request.key.key_type_given = false;
+  request.key.elliptic_curve_given = true; // --elliptic-curve alone on an ECDSA lineage
+  CHECK(issuance::key_spec_for(request.key, p256).curve == "secp384r1");
+  request.key.elliptic_curve_given = false;
+  CHECK(issuance::key_spec_for(request.key, p256).curve == "secp256r1");
 }
