@@ -58,9 +58,62 @@ store::StoredAccount register_account(const store::TreePaths& paths, acme::Clien
   return account;
 }
 
+namespace {
+
+// Only when two stored accounts share a URL (rare) is the CA asked anything:
+// an ordinary run costs no extra request.
+store::StoredAccount prefer_key_the_ca_holds(const store::TreePaths& paths, acme::Client& client,
+                                             store::StoredAccount account) {
+  std::vector<store::StoredAccount> candidates = accounts_sharing_url(paths, account);
+  if (candidates.empty())
+    return account;
+  candidates.insert(candidates.begin(), std::move(account));
+  std::optional<std::size_t> held;
+  std::string unclear;
+  try {
+    held = key_the_ca_holds(client, candidates);
+  } catch (const Error& error) {
+    unclear = error.what();
+  }
+  store::StoredAccount& chosen = candidates[held.value_or(0)];
+  util::log_warning(
+      "{} stored accounts for {} share the account URL {}, left by an interrupted key rollover; "
+      "using {}{}. Run `certsmith rollover-account-key --account {}` to settle it (it keeps the "
+      "key the CA holds, points the renewal confs at it and removes the others).",
+      candidates.size(), util::escape_untrusted(chosen.server, 200),
+      util::escape_untrusted(chosen.uri, 200), chosen.id,
+      held              ? ", the key the CA holds"
+      : unclear.empty() ? " although the CA knows none of their keys"
+                        : " although the CA could not say which key it holds (" + unclear + ")",
+      chosen.id);
+  return std::move(chosen);
+}
+
+} // namespace
+
+std::vector<store::StoredAccount> accounts_sharing_url(const store::TreePaths& paths,
+                                                       const store::StoredAccount& account) {
+  std::vector<store::StoredAccount> twins;
+  for (auto& other : store::load_accounts(paths, account.server))
+    if (other.id != account.id && other.uri == account.uri)
+      twins.push_back(std::move(other));
+  return twins;
+}
+
+std::optional<std::size_t> key_the_ca_holds(acme::Client& client,
+                                            const std::vector<store::StoredAccount>& candidates) {
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    auto found = client.find_account(candidates[i].key);
+    if (found && found->url == candidates[i].uri)
+      return i;
+  }
+  return std::nullopt;
+}
+
 store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client& client,
                                     const AccountRequest& request) {
   if (auto account = select_account(paths, client.directory_url(), request)) {
+    *account = prefer_key_the_ca_holds(paths, client, std::move(*account));
     util::log_debug("using account {} ({})", account->id, account->uri);
     client.use_account(account->key, account->uri);
     return std::move(*account);

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace certsmith::issuance {
 
@@ -37,8 +38,24 @@ std::optional<store::StoredAccount> select_account(const store::TreePaths& paths
 store::StoredAccount register_account(const store::TreePaths& paths, acme::Client& client,
                                       const AccountRequest& request);
 
+/// The other stored accounts of account.server with account.uri: what an
+/// interrupted key rollover leaves (one account at the CA, two keys stored).
+std::vector<store::StoredAccount> accounts_sharing_url(const store::TreePaths& paths,
+                                                       const store::StoredAccount& account);
+
+/// Of candidates (stored accounts sharing one account URL), the index of the
+/// one whose key the CA holds for that URL, asked by onlyReturnExisting;
+/// nullopt when the CA knows none of them. A CA that answers unclearly (an
+/// error, a garbled reply) throws what the client throws: nothing can be
+/// concluded then.
+std::optional<std::size_t> key_the_ca_holds(acme::Client& client,
+                                            const std::vector<store::StoredAccount>& candidates);
+
 /// Make client use the stored account for its server (select_account),
 /// registering and saving a new one when none exists (register_account).
+/// When another stored account shares its account URL (an interrupted key
+/// rollover), the one whose key the CA holds is used instead, with a warning
+/// that names the command which settles it.
 store::StoredAccount ensure_account(const store::TreePaths& paths, acme::Client& client,
                                     const AccountRequest& request);
 

@@ -7,7 +7,9 @@
 #include "util/escape.hpp"
 #include "util/log.hpp"
 
+#include <exception>
 #include <fmt/format.h>
+#include <optional>
 
 namespace certsmith::issuance {
 
@@ -17,49 +19,126 @@ std::string printable_server(const std::string& server) {
   return util::escape_untrusted(server, 200);
 }
 
-// The stored accounts that share `account`'s URL but not its key: what an
-// interrupted rollover leaves (see rollover_account_key).
-std::vector<store::StoredAccount> rollover_leftovers(const store::TreePaths& paths,
-                                                     const store::StoredAccount& account) {
-  std::vector<store::StoredAccount> leftovers;
-  for (auto& other : store::load_accounts(paths, account.server))
-    if (other.id != account.id && other.uri == account.uri)
-      leftovers.push_back(std::move(other));
-  return leftovers;
+std::string account_path(const store::TreePaths& paths, const store::StoredAccount& account) {
+  return store::account_dir(paths, account.server, account.id).string();
 }
+
+// Point the renewal confs naming `old` at new_id, then remove old's
+// directory, unless a conf naming it cannot be rewritten (a symlink, a file
+// that does not parse): its directory then stays, so that conf keeps an
+// account to renew with (ensure_account prefers the key the CA holds).
+void retire_account(const store::TreePaths& paths, const store::StoredAccount& old,
+                    const std::string& new_id, std::vector<std::string>& lineages) {
+  store::RenewalRefs refs = store::repoint_renewal_confs(paths, old.server, old.id, new_id);
+  lineages.insert(lineages.end(), refs.lineages.begin(), refs.lineages.end());
+  if (!refs.stuck.empty()) {
+    util::log_warning("Keeping the old account directory {}: {} renewal conf{} naming it could "
+                      "not be updated (see above). Set `account = {}` in them, then run "
+                      "rollover-account-key again to remove it.",
+                      account_path(paths, old), refs.stuck.size(),
+                      refs.stuck.size() == 1 ? "" : "s", new_id);
+    return;
+  }
+  store::delete_account(paths, old.server, old.id);
+}
+
+struct Settled {
+  store::StoredAccount current;
+  std::vector<std::string> lineages; // renewal confs now naming current
+};
 
 // After an interrupted rollover two directories hold the same account URL
 // with different keys. Ask the CA which key it knows (onlyReturnExisting),
-// keep that directory, point renewal confs at it and remove the others.
-store::StoredAccount settle_interrupted_rollover(const store::TreePaths& paths,
-                                                 acme::Client& client,
-                                                 store::StoredAccount account) {
-  std::vector<store::StoredAccount> candidates = rollover_leftovers(paths, account);
+// keep that directory, point renewal confs at it and retire the others.
+// Throws, removing nothing, when the CA gives no clear answer.
+Settled settle_interrupted_rollover(const store::TreePaths& paths, acme::Client& client,
+                                    store::StoredAccount account) {
+  std::vector<store::StoredAccount> candidates = accounts_sharing_url(paths, account);
   if (candidates.empty())
-    return account;
+    return {std::move(account), {}};
   util::log_info("Found {} account directories for {} left by an interrupted key rollover; "
                  "asking the CA which key is current.",
                  candidates.size() + 1, util::escape_untrusted(account.uri, 200));
   candidates.push_back(std::move(account));
-  const store::StoredAccount* current = nullptr;
-  for (const auto& candidate : candidates) {
-    auto found = client.find_account(candidate.key);
-    if (found && found->url == candidate.uri) {
-      current = &candidate;
-      break;
-    }
-  }
-  if (current == nullptr)
+  auto held = key_the_ca_holds(client, candidates);
+  if (!held)
     throw Error(fmt::format("the CA knows none of the {} keys stored for account {}",
                             candidates.size(),
                             util::escape_untrusted(candidates.front().uri, 200)));
-  for (const auto& candidate : candidates) {
-    if (candidate.id == current->id)
-      continue;
-    store::repoint_renewal_confs(paths, candidate.server, candidate.id, current->id);
-    store::delete_account(paths, candidate.server, candidate.id);
+  Settled settled{candidates[*held], {}};
+  for (const auto& candidate : candidates)
+    if (candidate.id != settled.current.id)
+      retire_account(paths, candidate, settled.current.id, settled.lineages);
+  return settled;
+}
+
+// Whatever made the key change fail (a refusal, a 5xx, a dropped connection,
+// a garbled reply) the CA may have switched keys all the same: only the CA
+// can say which key it holds, so it is asked before either directory goes.
+RolloverResult finish_failed_key_change(const store::TreePaths& paths, acme::Client& client,
+                                        const store::StoredAccount& account,
+                                        const store::StoredAccount& next,
+                                        const std::exception_ptr& failure) {
+  std::optional<Settled> settled;
+  try {
+    settled.emplace(settle_interrupted_rollover(paths, client, account));
+  } catch (const Error& error) {
+    util::log_warning(
+        "The key change failed and the CA could not say which key it holds now ({}), so both "
+        "account directories are kept: {} (old key) and {} (new key). Until this is settled "
+        "certsmith uses whichever key the CA holds; run rollover-account-key again to settle it.",
+        error.what(), account_path(paths, account), account_path(paths, next));
+    std::rethrow_exception(failure);
   }
-  return *current;
+  if (settled->current.id != next.id)
+    std::rethrow_exception(failure); // the CA holds the old key; the new directory is gone
+  util::log_warning("The CA reported an error for the key change but holds the new key now: the "
+                    "rollover is complete.");
+  return RolloverResult{account.id, next.id, std::move(settled->lineages)};
+}
+
+// What the CA holds for account's key: its status ("valid", "deactivated"),
+// "unknown" when it knows no account for the key, nullopt when it cannot say.
+std::optional<std::string> account_status_at_ca(acme::Client& client,
+                                                const store::StoredAccount& account) {
+  try {
+    auto found = client.find_account(account.key);
+    if (!found)
+      return "unknown";
+    if (found->url != account.uri)
+      return std::nullopt;
+    return found->body.value("status", "");
+  } catch (const acme::AcmeError& error) {
+    // Pebble and Boulder answer onlyReturnExisting for a deactivated
+    // account's key with unauthorized "... exists but is deactivated".
+    if (error.problem().short_type() == "unauthorized" &&
+        error.problem().detail.find("deactivated") != std::string::npos)
+      return "deactivated";
+    return std::nullopt;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// The deactivation was refused or answered oddly. An earlier attempt may
+// have deactivated the account and lost its answer (the CA then refuses the
+// deactivated account): ask the CA, and remove the local directory when the
+// account is gone there, since it can never be used again.
+void settle_failed_deactivation(const store::TreePaths& paths, acme::Client& client,
+                                const store::StoredAccount& account,
+                                const std::exception_ptr& failure) {
+  const std::optional<std::string> status = account_status_at_ca(client, account);
+  if (status == "deactivated" || status == "unknown") {
+    util::log_info("The CA reports the account as {}; removing its local directory {}.",
+                   *status == "unknown" ? "unknown" : "deactivated", account_path(paths, account));
+    store::delete_account(paths, account.server, account.id);
+    return;
+  }
+  if (!status)
+    util::log_warning("The CA could not confirm whether account {} is deactivated. If "
+                      "show_account reports it deactivated, remove {} by hand.",
+                      account.id, account_path(paths, account));
+  std::rethrow_exception(failure);
 }
 
 } // namespace
@@ -123,7 +202,18 @@ store::StoredAccount update_account_contacts(const store::TreePaths& paths, acme
 void deactivate_account(const store::TreePaths& paths, acme::Client& client,
                         const store::StoredAccount& account) {
   client.use_account(account.key, account.uri);
-  client.deactivate_account();
+  try {
+    client.deactivate_account();
+  } catch (const acme::AcmeError& error) {
+    const std::string type = error.problem().short_type();
+    if (type != "unauthorized" && type != "accountDoesNotExist")
+      throw;
+    settle_failed_deactivation(paths, client, account, std::current_exception());
+    return;
+  } catch (const acme::ProtocolError&) {
+    settle_failed_deactivation(paths, client, account, std::current_exception());
+    return;
+  }
   store::delete_account(paths, account.server, account.id);
 }
 
@@ -131,20 +221,27 @@ void deactivate_account(const store::TreePaths& paths, acme::Client& client,
 //  1. write the new account directory (new key, same URL) under its own id;
 //  2. POST keyChange: from now on the CA accepts only the new key;
 //  3. point every renewal conf of this server from the old id to the new one;
-//  4. remove the old account directory.
-// If the CA refuses step 2, the new directory is removed and nothing changed.
-// If step 2 ends without a clear answer (network error, garbled reply), both
-// directories are kept: only the CA knows which key it now holds.
+//  4. remove the old account directory (kept when a conf naming it could not
+//     be rewritten in step 3, so no conf names a missing account).
+// If step 2 fails in any way (refusal, 5xx, network, garbled reply) the CA is
+// asked which key it holds before anything is removed: the new directory
+// goes only when the CA clearly still holds the old key; when it holds the
+// new one the rollover is finished; when it cannot say, both stay.
 // After a crash (or such an unclear answer) between any two steps, two stored
-// directories share one account URL. Until this is settled, commands that
-// pick the first account by id may pick the key the CA does not know and fail
-// with the CA's error; running rollover-account-key again settles it first
-// (settle_interrupted_rollover asks the CA which key it knows, keeps that
-// directory, repoints the confs and removes the other), then rolls over again.
+// directories share one account URL. ensure_account then uses the key the CA
+// holds, with a warning; running rollover-account-key again settles it first
+// (settle_interrupted_rollover keeps the directory whose key the CA holds,
+// repoints the confs and removes the other), then rolls over again.
 RolloverResult rollover_account_key(const store::TreePaths& paths, acme::Client& client,
                                     store::StoredAccount account) {
-  account = settle_interrupted_rollover(paths, client, std::move(account));
+  account = settle_interrupted_rollover(paths, client, std::move(account)).current;
   client.use_account(account.key, account.uri);
+  // Said before the CA is asked, so the user knows what the rollover leaves.
+  store::RenewalRefs refs = store::find_renewal_refs(paths, account.server, account.id);
+  for (const auto& stuck : refs.stuck)
+    util::log_warning("{}: names account {} but cannot be updated; the old account directory will "
+                      "be kept for it",
+                      stuck, account.id);
 
   store::StoredAccount next = account;
   next.key = crypto::PrivateKey::generate({});
@@ -152,21 +249,11 @@ RolloverResult rollover_account_key(const store::TreePaths& paths, acme::Client&
   next.id = store::save_account(paths, next);
   try {
     client.change_account_key(next.key);
-  } catch (const acme::AcmeError&) {
-    try {
-      store::delete_account(paths, next.server, next.id);
-    } catch (const Error& error) {
-      util::log_warning("could not remove the unused new account directory: {}", error.what());
-    }
-    throw;
   } catch (const Error&) {
-    util::log_warning("The key change may or may not have reached the CA, so both keys are kept; "
-                      "run rollover-account-key again to settle which one the CA holds.");
-    throw;
+    return finish_failed_key_change(paths, client, account, next, std::current_exception());
   }
   RolloverResult result{account.id, next.id, {}};
-  result.lineages = store::repoint_renewal_confs(paths, account.server, account.id, next.id);
-  store::delete_account(paths, account.server, account.id);
+  retire_account(paths, account, next.id, result.lineages);
   return result;
 }
 

@@ -7,7 +7,16 @@
 
 namespace certsmith::issuance {
 
-std::string decode_eab_hmac_key(std::string_view text) {
+std::string decode_eab_hmac_key(std::string_view given) {
+  // Some CAs hand the key out in standard base64 ('+' and '/'), which certbot
+  // (josepy) accepts too: the two alphabets differ only in those two letters.
+  std::string text(given);
+  for (char& c : text) {
+    if (c == '+')
+      c = '-';
+    else if (c == '/')
+      c = '_';
+  }
   // Some CAs print the key padded; base64url proper (RFC 7515 §2) has no padding.
   std::string_view unpadded = text;
   while (unpadded.ends_with('='))
@@ -18,8 +27,8 @@ std::string decode_eab_hmac_key(std::string_view text) {
   if (padding_fits && crypto::is_base64url(unpadded))
     key = crypto::base64url_decode(unpadded);
   if (!key || key->empty())
-    throw UsageError("--eab-hmac-key is not a base64url key as the CA hands it out (letters, "
-                     "digits, '-' and '_')");
+    throw UsageError("--eab-hmac-key is not a base64 key as the CA hands it out (letters, "
+                     "digits, '-' and '_' or '+' and '/', perhaps '=' padded)");
   return *key;
 }
 

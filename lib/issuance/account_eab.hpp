@@ -15,7 +15,8 @@
 namespace certsmith::issuance {
 
 /// The raw MAC key from its base64url text as CAs hand it out, with or without
-/// '=' padding. Throws UsageError naming --eab-hmac-key for anything else.
+/// '=' padding; standard base64 ('+', '/') is accepted too, as certbot does.
+/// Throws UsageError naming --eab-hmac-key for anything else.
 std::string decode_eab_hmac_key(std::string_view text);
 
 /// Check the EAB flags before anything is sent: both of --eab-kid and

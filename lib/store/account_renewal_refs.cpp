@@ -6,6 +6,10 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+#include <optional>
 #include <sys/stat.h>
 
 namespace certsmith::store {
@@ -14,43 +18,110 @@ namespace {
 
 constexpr std::size_t k_max_conf_size = 1024 * 1024;
 
-} // namespace
+std::string lower(std::string_view text) {
+  std::string result(text);
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return result;
+}
 
-std::vector<std::string> repoint_renewal_confs(const TreePaths& paths,
-                                               const std::string& server_url,
-                                               const std::string& old_id,
-                                               const std::string& new_id) {
-  std::vector<std::string> changed;
+// scheme://authority in lower case (host names are case-insensitive, RFC
+// 3986 §6.2.2.1), then the path as written without its trailing slashes.
+std::string normalised_server_url(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  const std::size_t path_start =
+      scheme_end == std::string_view::npos ? 0 : url.find('/', scheme_end + 3);
+  std::string_view origin = url.substr(0, std::min(path_start, url.size()));
+  std::string_view path = path_start == std::string_view::npos ? "" : url.substr(path_start);
+  while (path.ends_with('/'))
+    path.remove_suffix(1);
+  return lower(origin) + std::string(path);
+}
+
+// What one conf means for the account: not ours, ours and rewritable, or ours
+// (or possibly ours) but stuck, with the parsed conf kept for the rewrite.
+struct ConfRef {
+  bool names_account = false;
+  std::string stuck_reason; // non-empty: cannot be rewritten
+  ConfigObj conf;
+  mode_t mode = 0;
+};
+
+ConfRef inspect_conf(const std::filesystem::path& path, const std::string& name,
+                     const std::string& server_url, const std::string& id) {
+  ConfRef ref;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return ref; // gone since it was listed
+  ref.mode = st.st_mode & 07777;
+  std::string text;
+  try {
+    text = read_file(path, k_max_conf_size);
+  } catch (const StorageError& error) {
+    // Unreadable: it may name the account, so it counts against removing it.
+    ref.names_account = true;
+    ref.stuck_reason = error.what();
+    return ref;
+  }
+  try {
+    ref.conf = ConfigObj::parse(text, "renewal/" + name + ".conf");
+  } catch (const StorageError& error) {
+    // Unparsable: the id in its text is the best we can know.
+    ref.names_account = text.find(id) != std::string::npos;
+    ref.stuck_reason = error.what();
+    return ref;
+  }
+  Section* params = ref.conf.root().section("renewalparams");
+  if (params == nullptr || params->get("account") != id)
+    return ref;
+  auto server = params->get("server");
+  if (server && !same_server_url(*server, server_url))
+    return ref;
+  ref.names_account = true;
+  // Replacing a symlink would turn it into a file and leave its target stale.
+  if (!S_ISREG(st.st_mode))
+    ref.stuck_reason = "not a regular file";
+  return ref;
+}
+
+RenewalRefs walk_renewal_refs(const TreePaths& paths, const std::string& server_url,
+                              const std::string& old_id, const std::string* new_id) {
+  RenewalRefs refs;
   for (const std::string& name : Lineage::list_names(paths)) {
     const std::filesystem::path path = paths.renewal_conf(name);
-    // A conf that is not a regular file (a symlink) is left alone: replacing
-    // it would turn the link into a file.
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0)
+    ConfRef ref = inspect_conf(path, name, server_url, old_id);
+    if (!ref.names_account)
       continue;
-    if (!S_ISREG(st.st_mode)) {
-      util::log_warning("{}: not a regular file, so not updated to account {}", path.string(),
-                        new_id);
+    if (!ref.stuck_reason.empty()) {
+      refs.stuck.push_back(fmt::format("{}: {}", path.string(), ref.stuck_reason));
       continue;
     }
-    ConfigObj conf;
-    try {
-      conf = ConfigObj::parse(read_file(path, k_max_conf_size), "renewal/" + name + ".conf");
-    } catch (const StorageError& error) {
-      util::log_warning("{}: not updated to the new account id ({})", path.string(), error.what());
-      continue;
+    if (new_id != nullptr) {
+      ref.conf.root().section("renewalparams")->set("account", *new_id);
+      write_file_atomic(path, ref.conf.to_string(), ref.mode);
     }
-    Section* params = conf.root().section("renewalparams");
-    if (params == nullptr || params->get("account") != old_id)
-      continue;
-    auto server = params->get("server");
-    if (server && *server != server_url)
-      continue;
-    params->set("account", new_id);
-    write_file_atomic(path, conf.to_string(), st.st_mode & 07777);
-    changed.push_back(name);
+    refs.lineages.push_back(name);
   }
-  return changed;
+  return refs;
+}
+
+} // namespace
+
+bool same_server_url(std::string_view a, std::string_view b) {
+  return normalised_server_url(a) == normalised_server_url(b);
+}
+
+RenewalRefs find_renewal_refs(const TreePaths& paths, const std::string& server_url,
+                              const std::string& id) {
+  return walk_renewal_refs(paths, server_url, id, nullptr);
+}
+
+RenewalRefs repoint_renewal_confs(const TreePaths& paths, const std::string& server_url,
+                                  const std::string& old_id, const std::string& new_id) {
+  RenewalRefs refs = walk_renewal_refs(paths, server_url, old_id, &new_id);
+  for (const auto& stuck : refs.stuck)
+    util::log_warning("{}: not updated to account {}", stuck, new_id);
+  return refs;
 }
 
 } // namespace certsmith::store

@@ -7,9 +7,12 @@
 #include "support/scripted_transport.hpp"
 #include "util/error.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <unistd.h>
 
 using namespace certsmith;
@@ -47,6 +50,54 @@ json payload_of(const http::Request& request) {
   return decode_member(json::parse(request.body), "payload");
 }
 
+const char* const k_does_not_exist =
+    R"({"type":"urn:ietf:params:acme:error:accountDoesNotExist","detail":"no"})";
+
+json jwk_of(const http::Request& request) {
+  return decode_member(json::parse(request.body), "protected")["jwk"];
+}
+
+// A CA for the key-change and deactivation tests, answering every request by
+// its URL: nonces, keyChange (by `key_change`, which may throw), the account
+// URL (by `account`), and onlyReturnExisting lookups as a CA that holds
+// `held` for k_account_url ("old" = the key whose JWK is old_jwk, "new" = any
+// other, "none"), or fails every lookup with a 500 ("unclear").
+struct FakeCa {
+  json old_jwk;
+  std::string held = "old";
+  std::function<http::Response()> key_change = [] { return json_response(200, "{}"); };
+  std::function<http::Response()> account = [] { return json_response(200, "{}"); };
+  bool answer_lookup_deactivated = false; // Pebble's and Boulder's answer for such a key
+  int lookups = 0;
+
+  http::Response operator()(const http::Request& request) {
+    static int nonce = 0;
+    http::Response response = answer(request);
+    response.headers.emplace_back("replay-nonce", "ca" + std::to_string(++nonce));
+    return response;
+  }
+
+  http::Response answer(const http::Request& request) {
+    if (request.url == "https://ca.test/nonce")
+      return http::Response{200, {}, "", {}};
+    if (request.url == "https://ca.test/key-change")
+      return key_change();
+    if (request.url == k_account_url)
+      return account();
+    ++lookups;
+    if (answer_lookup_deactivated)
+      return json_response(
+          403,
+          R"({"type":"urn:ietf:params:acme:error:unauthorized","detail":"An account with the provided public key exists but is deactivated"})");
+    if (held == "unclear")
+      return json_response(500, R"({"type":"urn:ietf:params:acme:error:serverInternal"})");
+    const bool is_old = jwk_of(request) == old_jwk;
+    if ((held == "old" && is_old) || (held == "new" && !is_old))
+      return json_response(200, R"({"status":"valid"})", {{"location", k_account_url}});
+    return json_response(400, k_does_not_exist);
+  }
+};
+
 struct Fixture {
   TempRoot root;
   store::TreePaths paths = root.paths();
@@ -69,6 +120,12 @@ struct Fixture {
         "", k_dir, uri, crypto::PrivateKey::generate({}), json{{"status", "valid"}}, "", ""};
     account.id = store::save_account(paths, account);
     return account;
+  }
+
+  // Every later request goes to ca (enough answers for any test here).
+  void serve(const std::shared_ptr<FakeCa>& ca) {
+    for (int i = 0; i < 20; ++i)
+      transport.expect([ca](const http::Request& request) { return (*ca)(request); });
   }
 
   void write_conf(const std::string& name, const std::string& account_id) {
@@ -113,8 +170,20 @@ TEST_CASE("the EAB MAC key is base64url, padded or not", "[issuance][accounts]")
   CHECK(issuance::decode_eab_hmac_key("YWI") == "ab");
   CHECK(issuance::decode_eab_hmac_key("YWI=") == "ab");
   CHECK(issuance::decode_eab_hmac_key("YQ==") == "a");
-  for (const char* bad : {"", "=", "====", "YQ=", "YQ===", "YW=I", "a+b/", "Y W I", "YWI==", "Y",
+  for (const char* bad : {"", "=", "====", "YQ=", "YQ===", "YW=I", "a+b!", "Y W I", "YWI==", "Y",
                           "\xff\xfe", "YQ\n", "..", "YWI=\n"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(issuance::decode_eab_hmac_key(bad), UsageError);
+  }
+}
+
+TEST_CASE("the EAB MAC key may also come in standard base64", "[issuance][accounts]") {
+  // 0xfb 0xff 0xbf is "-_-_" in base64url and "+/+/" in standard base64.
+  CHECK(issuance::decode_eab_hmac_key("-_-_") == "\xfb\xff\xbf");
+  CHECK(issuance::decode_eab_hmac_key("+/+/") == "\xfb\xff\xbf");
+  CHECK(issuance::decode_eab_hmac_key("+/8=") == "\xfb\xff");
+  CHECK(issuance::decode_eab_hmac_key("+/8") == "\xfb\xff");
+  for (const char* bad : {"+", "+/=+", "+\n/"}) {
     CAPTURE(bad);
     CHECK_THROWS_AS(issuance::decode_eab_hmac_key(bad), UsageError);
   }
@@ -156,9 +225,9 @@ TEST_CASE("a CA that requires EAB gets nothing without the flags", "[issuance][a
 TEST_CASE("malformed EAB flags are refused before the CA is asked", "[issuance][accounts]") {
   Fixture f;
   auto request = with_email();
-  SECTION("key not base64url") {
+  SECTION("key not base64") {
     request.eab_kid = "kid-1";
-    request.eab_hmac_key = "not/base64+";
+    request.eab_hmac_key = "not base64!";
   }
   SECTION("kid without key") {
     request.eab_kid = "kid-1";
@@ -271,12 +340,61 @@ TEST_CASE("deactivation removes the local account only after the CA agreed",
     issuance::deactivate_account(f.paths, f.client, account);
     CHECK(f.ids().empty());
   }
-  SECTION("refused") {
-    f.transport.expect(
-        json_response(403, R"({"type":"urn:ietf:params:acme:error:unauthorized","detail":"no"})"));
+  SECTION("refused, and the CA still holds the account") {
+    auto ca = std::make_shared<FakeCa>();
+    ca->old_jwk = crypto::public_jwk(account.key);
+    ca->account = [] {
+      return json_response(403,
+                           R"({"type":"urn:ietf:params:acme:error:unauthorized","detail":"no"})");
+    };
+    f.serve(ca);
     CHECK_THROWS_AS(issuance::deactivate_account(f.paths, f.client, account), acme::AcmeError);
+    CHECK(ca->lookups == 1);
     CHECK(f.ids() == std::vector<std::string>{account.id});
   }
+}
+
+TEST_CASE("a deactivation that already happened (answer lost) still removes the local account",
+          "[issuance][accounts]") {
+  Fixture f;
+  auto account = f.stored();
+  f.expect_directory();
+  auto ca = std::make_shared<FakeCa>();
+  ca->old_jwk = crypto::public_jwk(account.key);
+  // What Pebble and Boulder answer for a deactivated account's kid.
+  ca->account = [] {
+    return json_response(
+        403,
+        R"({"type":"urn:ietf:params:acme:error:unauthorized","detail":"Account is not valid, has status \"deactivated\""})");
+  };
+  SECTION("lookup: exists but is deactivated") {
+    ca->held = "none";
+    ca->answer_lookup_deactivated = true;
+  }
+  SECTION("lookup: unknown to the CA") {
+    ca->held = "none";
+  }
+  f.serve(ca);
+  issuance::deactivate_account(f.paths, f.client, account);
+  CHECK(ca->lookups == 1);
+  CHECK(f.ids().empty());
+}
+
+TEST_CASE("a deactivation the CA answers oddly removes nothing while the account is valid",
+          "[issuance][accounts]") {
+  Fixture f;
+  auto account = f.stored();
+  f.expect_directory();
+  auto ca = std::make_shared<FakeCa>();
+  ca->old_jwk = crypto::public_jwk(account.key);
+  ca->account = [] { return json_response(200, R"({"status":"valid"})"); };
+  SECTION("the CA still holds it") {}
+  SECTION("the CA cannot say") {
+    ca->held = "unclear";
+  }
+  f.serve(ca);
+  CHECK_THROWS_AS(issuance::deactivate_account(f.paths, f.client, account), acme::ProtocolError);
+  CHECK(f.ids() == std::vector<std::string>{account.id});
 }
 
 // ----- rollover -------------------------------------------------------------------------------
@@ -309,28 +427,124 @@ TEST_CASE("rollover: new directory, keyChange, confs repointed, old directory go
   CHECK(decode_member(inner, "payload")["oldKey"] == crypto::public_jwk(account.key));
 }
 
-TEST_CASE("rollover: a refused keyChange leaves everything as it was", "[issuance][accounts]") {
+TEST_CASE("rollover: a failed keyChange removes the new key only when the CA still holds the old",
+          "[issuance][accounts]") {
   Fixture f;
   auto account = f.stored();
   f.write_conf("mine.example", account.id);
   f.expect_directory();
-  f.transport.expect(
-      json_response(409, R"({"type":"urn:ietf:params:acme:error:conflict","detail":"in use"})"));
-  CHECK_THROWS_AS(issuance::rollover_account_key(f.paths, f.client, account), acme::AcmeError);
+  auto ca = std::make_shared<FakeCa>();
+  ca->old_jwk = crypto::public_jwk(account.key);
+  SECTION("refused") {
+    ca->key_change = [] {
+      return json_response(409, R"({"type":"urn:ietf:params:acme:error:conflict","detail":"x"})");
+    };
+  }
+  SECTION("5xx") {
+    ca->key_change = [] { return json_response(503, "<html>busy</html>"); };
+  }
+  SECTION("connection lost") {
+    ca->key_change = []() -> http::Response { throw NetworkError("connection reset"); };
+  }
+  f.serve(ca);
+  CHECK_THROWS_AS(issuance::rollover_account_key(f.paths, f.client, account), Error);
+  CHECK(ca->lookups == 2); // the new key (unknown), then the old (held)
   CHECK(f.ids() == std::vector<std::string>{account.id});
   CHECK(f.conf_account("mine.example") == account.id);
 }
 
-TEST_CASE("rollover: an unclear keyChange keeps both keys", "[issuance][accounts]") {
+TEST_CASE("rollover: a keyChange that failed but took effect is finished", "[issuance][accounts]") {
   Fixture f;
   auto account = f.stored();
   f.write_conf("mine.example", account.id);
   f.expect_directory();
-  f.transport.expect(
-      [](const http::Request&) -> http::Response { throw NetworkError("connection reset"); });
-  CHECK_THROWS_AS(issuance::rollover_account_key(f.paths, f.client, account), NetworkError);
+  auto ca = std::make_shared<FakeCa>();
+  ca->old_jwk = crypto::public_jwk(account.key);
+  ca->held = "new";
+  ca->key_change = [] { return json_response(500, "{}"); };
+  f.serve(ca);
+  auto result = issuance::rollover_account_key(f.paths, f.client, account);
+  CHECK(result.old_id == account.id);
+  CHECK(result.lineages == std::vector<std::string>{"mine.example"});
+  CHECK(f.ids() == std::vector<std::string>{result.new_id});
+  CHECK(f.conf_account("mine.example") == result.new_id);
+}
+
+TEST_CASE("rollover: when the CA cannot say which key it holds, both are kept",
+          "[issuance][accounts]") {
+  Fixture f;
+  auto account = f.stored();
+  f.write_conf("mine.example", account.id);
+  f.expect_directory();
+  auto ca = std::make_shared<FakeCa>();
+  ca->old_jwk = crypto::public_jwk(account.key);
+  SECTION("lookups fail") {
+    ca->held = "unclear";
+  }
+  SECTION("the CA knows neither key") {
+    ca->held = "none";
+  }
+  ca->key_change = [] { return json_response(502, ""); };
+  f.serve(ca);
+  CHECK_THROWS_AS(issuance::rollover_account_key(f.paths, f.client, account), acme::AcmeError);
   CHECK(f.ids().size() == 2);
   CHECK(f.conf_account("mine.example") == account.id);
+}
+
+TEST_CASE("rollover: a conf that cannot follow keeps the old account directory",
+          "[issuance][accounts]") {
+  Fixture f;
+  auto account = f.stored();
+  f.write_conf("mine.example", account.id);
+  const auto elsewhere = f.paths.renewal_dir() / "elsewhere";
+  f.write_conf("target", account.id);
+  std::filesystem::rename(f.paths.renewal_conf("target"), elsewhere);
+  std::filesystem::create_symlink(elsewhere, f.paths.renewal_conf("linked.example"));
+  f.expect_directory();
+  auto ca = std::make_shared<FakeCa>();
+  ca->old_jwk = crypto::public_jwk(account.key);
+  f.serve(ca);
+  auto result = issuance::rollover_account_key(f.paths, f.client, account);
+  CHECK(result.lineages == std::vector<std::string>{"mine.example"});
+  CHECK(f.conf_account("mine.example") == result.new_id);
+  CHECK(f.conf_account("linked.example") == account.id);
+  // The old directory stays for the conf that still names it.
+  auto ids = f.ids();
+  CHECK(ids.size() == 2);
+  CHECK(std::find(ids.begin(), ids.end(), account.id) != ids.end());
+}
+
+TEST_CASE("ensure_account prefers the key the CA holds when two stored accounts share a URL",
+          "[issuance][accounts]") {
+  Fixture f;
+  auto a = f.stored();
+  auto b = f.stored();
+  const auto& first = a.id < b.id ? a : b;  // what select_account picks
+  const auto& second = a.id < b.id ? b : a; // the key the CA holds
+  f.expect_directory();
+  auto ca = std::make_shared<FakeCa>();
+  ca->old_jwk = crypto::public_jwk(first.key);
+  SECTION("the CA holds the other key") {
+    ca->held = "new";
+    f.serve(ca);
+    CHECK(issuance::ensure_account(f.paths, f.client, {}).id == second.id);
+  }
+  SECTION("the CA cannot say: the first by id, with the warning") {
+    ca->held = "unclear";
+    f.serve(ca);
+    CHECK(issuance::ensure_account(f.paths, f.client, {}).id == first.id);
+  }
+  CHECK(f.ids().size() == 2); // nothing is settled behind the user's back
+}
+
+TEST_CASE("ensure_account asks the CA nothing when no two accounts share a URL",
+          "[issuance][accounts]") {
+  Fixture f;
+  auto a = f.stored("https://ca.test/acct/a");
+  auto b = f.stored("https://ca.test/acct/b");
+  auto chosen = issuance::ensure_account(f.paths, f.client, {});
+  CHECK(f.transport.requests().empty());
+  CHECK(chosen.id == std::min(a.id, b.id));
 }
 
 TEST_CASE("rollover: directories left by an interrupted rollover are settled first",
