@@ -179,6 +179,23 @@ def test_unregister_deactivates_and_removes_the_account(run_certsmith, make_runn
     assert issued.returncode == 0, describe(issued)
 
 
+def test_unregister_again_after_the_answer_was_lost_removes_the_dead_account(
+        run_certsmith, make_runner, pebble, tmp_path):
+    # A first unregister deactivated the account at the CA but never removed the directory
+    # (its answer was lost): here the directory is restored from a backup to the same effect.
+    assert run_certsmith("register", *EMAIL_FLAGS).returncode == 0
+    account_id = only_account(run_certsmith, pebble)
+    backup = other_runner(make_runner, pebble, tmp_path, "backup")
+    copy_account_into(run_certsmith, backup, pebble, account_id)
+    assert run_certsmith("unregister").returncode == 0
+    copy_account_into(backup, run_certsmith, pebble, account_id)
+
+    again = run_certsmith("unregister")
+    assert again.returncode == 0, describe(again)
+    assert "deactivated" in again.stdout + again.stderr, describe(again)
+    assert account_ids(run_certsmith, pebble) == []
+
+
 def test_unregister_without_a_terminal_and_without_n_asks_for_it(run_certsmith, pebble):
     assert run_certsmith("register", *EMAIL_FLAGS).returncode == 0
     before = accounts_snapshot(run_certsmith)

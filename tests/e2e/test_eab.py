@@ -71,8 +71,8 @@ def test_an_unknown_kid_is_refused_by_the_ca(run_certsmith, pebble):
 def test_hostile_eab_flags_are_refused_before_anything_is_sent(run_certsmith, pebble):
     cases = [
         (("--eab-kid", KID, "--eab-hmac-key", "not base64!"), "--eab-hmac-key"),
-        (("--eab-kid", KID, "--eab-hmac-key", KEY.replace("w", "+")), "--eab-hmac-key"),
-        (("--eab-kid", KID, "--eab-hmac-key", KEY.replace("w", "/")), "--eab-hmac-key"),
+        (("--eab-kid", KID, "--eab-hmac-key", KEY.replace("w", "+-")), "--eab-hmac-key"),  # bad length
+        (("--eab-kid", KID, "--eab-hmac-key", KEY.replace("w", "/.")), "--eab-hmac-key"),
         (("--eab-kid", KID, "--eab-hmac-key", KEY[:-3]), "--eab-hmac-key"),  # impossible length
         (("--eab-kid", KID, "--eab-hmac-key", "==="), "--eab-hmac-key"),
         (("--eab-kid", KID, "--eab-hmac-key", "\x1b[2J"), "--eab-hmac-key"),
@@ -88,6 +88,14 @@ def test_hostile_eab_flags_are_refused_before_anything_is_sent(run_certsmith, pe
         assert "\x1b" not in result.stderr, describe(result)
     assert not (run_certsmith.config_dir / "accounts").exists()
     assert pebble.log_text().count("new-account") == log_before, "a request reached the CA"
+
+
+def test_a_standard_base64_key_is_decoded_not_refused(run_certsmith, pebble):
+    # certbot (josepy) accepts '+' and '/' too: such a key reaches the CA, which here
+    # refuses it only because it is not kid-1's key.
+    result = run_certsmith(*REGISTER, "--eab-kid", KID, "--eab-hmac-key", KEY.replace("w", "+"))
+    assert result.returncode == 4, describe(result)
+    assert account_ids(run_certsmith, pebble) == []
 
 
 def test_certonly_registers_with_eab(run_certsmith, pebble):
