@@ -192,7 +192,7 @@ def test_unregister_again_after_the_answer_was_lost_removes_the_dead_account(
 
     again = run_certsmith("unregister")
     assert again.returncode == 0, describe(again)
-    assert "deactivated" in again.stdout + again.stderr, describe(again)
+    assert "The CA reports the account as" in again.stdout + again.stderr, describe(again)
     assert account_ids(run_certsmith, pebble) == []
 
 
