@@ -192,6 +192,18 @@ std::string checked_csr_name(std::string_view name, std::string_view where) {
   return std::string(name);
 }
 
+// inet_pton takes only a whole address in its plain form: no zone, prefix,
+// brackets or port. It reads up to the first NUL, so a name holding one is no
+// address ("::1\0evil.com" would pass otherwise).
+bool is_ip_address_text(const std::string& text) {
+  std::array<unsigned char, 16> buffer{};
+  if (text.find('\0') != std::string::npos) {
+    return false;
+  }
+  return inet_pton(AF_INET, text.c_str(), buffer.data()) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buffer.data()) == 1;
+}
+
 detail::X509ReqPtr parse_csr(std::string_view pem_or_der) {
   if (pem_or_der.size() > k_max_csr_bytes) {
     throw CryptoError(fmt::format("CSR: larger than {} bytes", k_max_csr_bytes));
@@ -230,6 +242,10 @@ std::string common_name_of(X509_REQ* request) {
   }
   std::string name(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
   OPENSSL_free(utf8);
+  // An address first: an IPv6 CN holds ':', which no host name may.
+  if (is_ip_address_text(name)) {
+    return name;
+  }
   return checked_csr_name(name, "common name");
 }
 

@@ -264,3 +264,18 @@ TEST_CASE("certificate_matches_csr compares the certificate's key with the CSR's
   CHECK_FALSE(certificate_matches_csr(test::make_certificate_pem(spec, other, issuer), csr));
   CHECK_THROWS_AS(certificate_matches_csr("not a certificate", csr), CryptoError);
 }
+
+TEST_CASE("read_csr reads an IP address as the common name, IPv6 included", "[crypto][csr]") {
+  const PrivateKey key = PrivateKey::generate({});
+  CHECK(read_csr(raw_csr_der(key, "2001:db8::1", {})).common_name == "2001:db8::1");
+  CHECK(read_csr(raw_csr_der(key, "::ffff:192.0.2.1", {})).common_name == "::ffff:192.0.2.1");
+  CHECK(read_csr(raw_csr_der(key, "192.0.2.1", {})).common_name == "192.0.2.1");
+  // Colons are still no part of a host name: only a whole address gets through.
+  for (const char* hostile : {"2001:db8::1 x", "example.com:443", "2001:db8::1%eth0", "[::1]",
+                              "::1/128", "1:2:3:4:5:6:7:8:9"}) {
+    CAPTURE(hostile);
+    CHECK_THROWS_AS(read_csr(raw_csr_der(key, hostile, {})), CryptoError);
+  }
+  CHECK_THROWS_AS(read_csr(raw_csr_der(key, std::string("::1\0evil.example", 16), {})),
+                  CryptoError);
+}
