@@ -2,6 +2,7 @@
 
 #include "acme/json_body.hpp"
 #include "acme/retry_after.hpp"
+#include "acme/url.hpp"
 #include "crypto/base64url.hpp"
 #include "crypto/jwk.hpp"
 #include "crypto/jws.hpp"
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <optional>
 
 namespace certsmith::acme {
 
@@ -28,15 +30,21 @@ std::string location_of(const http::Response& response, std::string_view what) {
 }
 
 // An alternate chain is the same certificate served differently, so it lives
-// where the certificate does; a link elsewhere is not followed.
-bool is_followable_alternate(const std::string& target, const std::string& certificate_url,
-                             const std::string& directory_url) {
+// where the certificate does; a link elsewhere is not followed. The target is
+// read relative to the certificate URL first (RFC 8288 §3.2), so "/cert/1/1"
+// and "1/1" are as good as the absolute URL.
+std::optional<std::string> followable_alternate(const std::string& target,
+                                                const std::string& certificate_url,
+                                                const std::string& directory_url) {
+  std::string resolved = resolve_url_reference(target, certificate_url);
   try {
-    check_server_url(target, directory_url);
+    check_server_url(resolved, directory_url);
   } catch (const ProtocolError&) {
-    return false;
+    return std::nullopt;
   }
-  return is_same_origin(target, certificate_url);
+  if (!is_same_origin(resolved, certificate_url))
+    return std::nullopt;
+  return resolved;
 }
 
 bool is_final_authorization_status(const std::string& status) {
@@ -231,13 +239,14 @@ CertificateChain Client::download_certificate(const std::string& url) {
     if (chain.alternate_urls.size() == k_max_alternate_links)
       break;
     std::string target = link.substr(1, close - 1);
-    if (!is_followable_alternate(target, url, m_directory_url)) {
+    std::optional<std::string> alternate = followable_alternate(target, url, m_directory_url);
+    if (!alternate) {
       util::log_warning("ignoring an alternate certificate chain the CA links off its own server: "
                         "'{}'",
-                        util::escape_untrusted(link.substr(1, close - 1), 200));
+                        util::escape_untrusted(target, 200));
       continue;
     }
-    chain.alternate_urls.push_back(std::move(target));
+    chain.alternate_urls.push_back(std::move(*alternate));
   }
   return chain;
 }

@@ -1,5 +1,6 @@
 #include "acme/resources.hpp"
 
+#include "acme/url.hpp"
 #include "crypto/base64url.hpp"
 #include "util/escape.hpp"
 
@@ -77,18 +78,6 @@ Identifier parse_identifier(const nlohmann::json& body, std::string_view what) {
   if (identifier.value.size() > 253)
     throw ProtocolError(fmt::format("{} from the CA has an identifier that is too long", what));
   return identifier;
-}
-
-// "https://Host:443/x" -> "https://host:443"; "" when url has no "://".
-std::string origin_of(std::string_view url) {
-  auto colon = url.find("://");
-  if (colon == std::string_view::npos)
-    return {};
-  auto end = url.find_first_of("/?#", colon + 3);
-  std::string origin(url.substr(0, end));
-  std::transform(origin.begin(), origin.end(), origin.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return origin;
 }
 
 bool is_printable_ascii(const std::string& text) {

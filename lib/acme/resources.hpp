@@ -62,8 +62,10 @@ struct Order {
 /// of whitespace and control characters.
 void check_server_url(std::string_view url, std::string_view directory_url);
 
-/// True when url has the same scheme and authority (host and port) as
-/// reference; hosts compare without regard to case.
+/// True when url has the same scheme, host and port as reference, compared
+/// as origin_of (url.hpp) normalises them: case aside, and "https://ca" is
+/// "https://ca:443". False when either has no origin (relative, userinfo,
+/// bad port).
 bool is_same_origin(std::string_view url, std::string_view reference);
 
 Directory parse_directory(const nlohmann::json& body, std::string_view directory_url);

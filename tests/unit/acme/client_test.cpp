@@ -197,6 +197,25 @@ TEST_CASE_METHOD(Fixture, "alternate chains off the certificate's host or scheme
   CHECK(chain.alternate_urls == std::vector<std::string>{"https://CA.test/cert/1/5"});
 }
 
+TEST_CASE_METHOD(Fixture, "alternate chains at the default port or relative links are followed") {
+  client.use_account(key, "https://ca.test/acct/1");
+  transport.expect(json_response(200, directory_body()), false);
+  transport.expect(http::Response{200, {{"replay-nonce", "first"}}, "", {}}, false);
+  transport.expect(http::Response{200,
+                                  {{"link", "<https://ca.test:443/cert/1/1>;rel=\"alternate\""},
+                                   {"link", "</cert/1/2>;rel=\"alternate\""},
+                                   {"link", "<1/3>;rel=\"alternate\""},
+                                   {"link", "<../alt/4>;rel=\"alternate\""},
+                                   {"link", "<//evil.test/cert/1/5>;rel=\"alternate\""},
+                                   {"link", "<https://ca.test:80/cert/1/6>;rel=\"alternate\""}},
+                                  "PEM",
+                                  {}});
+  auto chain = client.download_certificate("https://ca.test/cert/1");
+  CHECK(chain.alternate_urls ==
+        std::vector<std::string>{"https://ca.test:443/cert/1/1", "https://ca.test/cert/1/2",
+                                 "https://ca.test/cert/1/3", "https://ca.test/alt/4"});
+}
+
 TEST_CASE_METHOD(Fixture, "a flood of alternate links is cut short") {
   client.use_account(key, "https://ca.test/acct/1");
   transport.expect(json_response(200, directory_body()), false);

@@ -152,9 +152,14 @@ TEST_CASE("same origin means same scheme, host and port") {
   CHECK(acme::is_same_origin("https://ca.test/cert/1/1", "https://ca.test/cert/1"));
   CHECK(acme::is_same_origin("https://CA.test/x", "https://ca.test"));
   CHECK(acme::is_same_origin("https://ca.test:8443/x", "https://ca.test:8443/y?z"));
-  for (const char* other :
-       {"https://other.test/x", "http://ca.test/x", "https://ca.test:8443/x",
-        "https://ca.test@evil.test/x", "https://ca.test.evil.test/x", "/x", "", "ca.test/x"}) {
+  // The default port written out or left away is the same server.
+  CHECK(acme::is_same_origin("https://ca.test:443/x", "https://ca.test/cert/1"));
+  CHECK(acme::is_same_origin("https://ca.test/x", "https://CA.TEST:443/cert/1"));
+  CHECK(acme::is_same_origin("http://ca.test:80/x", "http://ca.test/cert/1"));
+  for (const char* other : {"https://other.test/x", "http://ca.test/x", "https://ca.test:8443/x",
+                            "https://ca.test@evil.test/x", "https://ca.test.evil.test/x", "/x", "",
+                            "ca.test/x", "https://ca.test:80/x", "http://ca.test:443/x",
+                            "https://ca.test:99999/x", "https://ca.test:443@evil.test/x"}) {
     INFO(other);
     CHECK_FALSE(acme::is_same_origin(other, "https://ca.test/cert/1"));
   }
