@@ -25,27 +25,35 @@ bool is_ascii_letter_or_digit(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x80; });
+}
+
 // The ASCII bytes a user may type in a host name; anything else is named, so
-// that "a;rm" reads as a shell accident, not as a puzzle.
-void refuse_foreign_ascii(std::string_view domain) {
-  for (unsigned char c : domain) {
+// that "a;rm" reads as a shell accident, not as a puzzle. `text` is the typed
+// domain, or its IDNA mapping (then `mapped` says so in the message).
+void refuse_foreign_ascii(std::string_view domain, std::string_view text, std::string_view mapped) {
+  auto refuse_because = [&](std::string_view why) {
+    refuse(domain, fmt::format("{}{}", why, mapped));
+  };
+  for (unsigned char c : text) {
     if (c >= 0x80 || is_ascii_letter_or_digit(c) || c == '-' || c == '.' || c == '*')
       continue;
     if (c == 0)
-      refuse(domain, "it contains a NUL byte");
+      refuse_because("it contains a NUL byte");
     if (c < 0x20 || c == 0x7f)
-      refuse(domain, "it contains a control character");
+      refuse_because("it contains a control character");
     if (c == ' ' || c == '\t')
-      refuse(domain, "it contains a space");
+      refuse_because("it contains a space");
     if (c == '/' || c == '\\')
-      refuse(domain, "it contains a path separator");
+      refuse_because("it contains a path separator");
     if (c == '\'' || c == '"' || c == '`')
-      refuse(domain, "it contains a quote");
+      refuse_because("it contains a quote");
     if (c == '_')
-      refuse(domain, "'_' is not allowed in a host name");
+      refuse_because("'_' is not allowed in a host name");
     if (c == ':' || c == '[' || c == ']')
-      refuse(domain, "it contains ':' or brackets (for an IPv6 address use --ip-address)");
-    refuse(domain, fmt::format("it contains '{}' (only letters, digits, '-' and '.' are allowed)",
+      refuse_because("it contains ':' or brackets (for an IPv6 address use --ip-address)");
+    refuse_because(fmt::format("it contains '{}' (only letters, digits, '-' and '.' are allowed)",
                                static_cast<char>(c)));
   }
 }
@@ -74,6 +82,10 @@ std::vector<std::string_view> split_labels(std::string_view name) {
 
 // UTS #46 non-transitional lookup with libidn2: U-labels become punycode
 // A-labels, and "xn--" labels must decode and re-encode to themselves.
+// IDN2_USE_STD3_ASCII_RULES is not passed: libidn2 2.3.3 then deletes a
+// character that maps to a forbidden ASCII one ("a／b" becomes "ab") instead
+// of refusing it. The STD3 rule (letters, digits, '-') is enforced instead on
+// the mapped result by check_host_name, as UTS #46 (Unicode 16) describes it.
 std::string to_a_labels(std::string_view domain, const std::string& name) {
   uint8_t* output = nullptr;
   int rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(name.c_str()), &output,
@@ -84,23 +96,54 @@ std::string to_a_labels(std::string_view domain, const std::string& name) {
   return reinterpret_cast<const char*>(owned.get());
 }
 
-void check_labels(std::string_view domain, std::string_view name) {
-  std::vector<std::string_view> labels = split_labels(name);
-  for (std::string_view label : labels) {
+// Empty labels, long labels and hyphens at a label's edge. Before libidn2 this
+// sees only the ASCII dots (a full-width dot is still inside a "label" then),
+// so the checks that need every label wait for check_host_name.
+void check_label_shapes(std::string_view domain, std::string_view name, std::string_view mapped) {
+  for (std::string_view label : split_labels(name)) {
     if (label.empty())
-      refuse(domain, "it has an empty label (a leading dot or '..')");
+      refuse(domain, fmt::format("it has an empty label (a leading dot or '..'){}", mapped));
     // A U-label's length counts once it is punycode.
-    bool ascii = std::all_of(label.begin(), label.end(), [](unsigned char c) { return c < 0x80; });
-    if (ascii && label.size() > k_max_label_length)
-      refuse(domain, "a label is longer than 63 characters");
+    if (is_ascii(label) && label.size() > k_max_label_length)
+      refuse(domain, fmt::format("a label is longer than 63 characters{}", mapped));
     if (label.front() == '-' || label.back() == '-')
-      refuse(domain, "a label starts or ends with '-'");
+      refuse(domain, fmt::format("a label starts or ends with '-'{}", mapped));
   }
+}
+
+// What the name sent to the CA must be: ASCII letters, digits, '-' and dots
+// only (UTS #46 maps full-width "／", "＊", "：" to their ASCII forms, which must
+// not slip through), at least two labels, an alphabetic top label, not an
+// address, at most 253 characters with the wildcard prefix.
+void check_host_name(std::string_view domain, std::string_view ascii, bool wildcard,
+                     std::string_view mapped) {
+  refuse_foreign_ascii(domain, ascii, mapped);
+  if (!is_ascii(ascii))
+    refuse(domain, fmt::format("not a valid international domain name{}", mapped));
+  if (ascii.starts_with("*.") && !wildcard)
+    refuse(domain, fmt::format("write a wildcard with an ASCII '*' (*.example.com){}", mapped));
+  if (ascii.find('*') != std::string_view::npos)
+    refuse(domain,
+           fmt::format("a wildcard may only be the whole first label (*.example.com){}", mapped));
+  check_label_shapes(domain, ascii, mapped);
+  if (is_ip_address(std::string(ascii)))
+    refuse(domain, fmt::format("it is an IP address: request it with --ip-address{}", mapped));
+  std::vector<std::string_view> labels = split_labels(ascii);
   if (labels.size() < 2)
-    refuse(domain, "not a fully qualified domain name (it needs at least two labels)");
+    refuse(domain, fmt::format("not a fully qualified domain name (it needs at least two labels){}",
+                               mapped));
   // Top-level domains are never all-numeric; such a name is an address or a typo.
   if (is_all_digits(labels.back()))
-    refuse(domain, "the last label is all digits");
+    refuse(domain, fmt::format("the last label is all digits{}", mapped));
+  if (ascii.size() + (wildcard ? 2 : 0) > k_max_name_length)
+    refuse(domain, fmt::format("longer than 253 characters{}", mapped));
+}
+
+std::string lower_ascii(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+  return lower;
 }
 
 } // namespace
@@ -108,19 +151,16 @@ void check_labels(std::string_view domain, std::string_view name) {
 std::string normalize_domain(std::string_view domain) {
   if (is_ip_address(std::string(domain)))
     refuse(domain, "it is an IP address: request it with --ip-address");
-  refuse_foreign_ascii(domain);
-  std::string name(domain);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
-  if (!name.empty() && name.back() == '.')
+  // The typed text first, so the common mistakes get our plainer words.
+  refuse_foreign_ascii(domain, domain, "");
+  std::string name = lower_ascii(domain);
+  bool dropped_root_dot = !name.empty() && name.back() == '.';
+  if (dropped_root_dot)
     name.pop_back();
   if (name.empty())
     refuse(domain, "it is empty");
-  bool all_ascii = std::all_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x80; });
-  if (all_ascii && name.size() > k_max_name_length)
+  if (is_ascii(name) && name.size() > k_max_name_length)
     refuse(domain, "longer than 253 characters");
-  if (is_ip_address(name))
-    refuse(domain, "it is an IP address: request it with --ip-address");
 
   std::string_view rest = name;
   bool wildcard = rest.starts_with("*.");
@@ -128,12 +168,18 @@ std::string normalize_domain(std::string_view domain) {
     rest.remove_prefix(2);
   if (rest.find('*') != std::string_view::npos)
     refuse(domain, "a wildcard may only be the whole first label (*.example.com)");
-  // Label checks before libidn2, so the common mistakes get our plainer words.
-  check_labels(domain, rest);
+  check_label_shapes(domain, rest, "");
+
+  // Then the A-label form, which is what the CA, the CSR and the file names
+  // get: IDNA mapping may have produced any ASCII (see check_host_name).
   std::string ascii = to_a_labels(domain, std::string(rest));
-  check_labels(domain, ascii);
-  if (ascii.size() + (wildcard ? 2 : 0) > k_max_name_length)
-    refuse(domain, "longer than 253 characters");
+  // "example.com。" is the rooted name, like "example.com.": one root dot is dropped.
+  if (!dropped_root_dot && ascii.size() > 1 && ascii.back() == '.')
+    ascii.pop_back();
+  std::string mapped =
+      ascii == rest ? std::string()
+                    : fmt::format("; IDNA maps it to '{}'", util::escape_untrusted(ascii, 260));
+  check_host_name(domain, ascii, wildcard, mapped);
   return wildcard ? "*." + ascii : ascii;
 }
 

@@ -20,8 +20,12 @@ struct Identifier {
 /// Normalize and check a domain from the user: lower-case, one trailing dot
 /// dropped, an international name converted to punycode A-labels (UTS #46
 /// non-transitional, libidn2), "xn--" labels checked to decode and re-encode to
-/// themselves. Refused with UsageError naming the domain (escaped) and the
-/// reason: control, space, quote, shell or path characters; empty labels;
+/// themselves. Full-width and ideographic dots ("．", "。", "｡") separate
+/// labels, as UTS #46 maps them to '.'. Every check below applies both to the
+/// typed text and to the A-label result, so a character that IDNA maps to a
+/// forbidden ASCII one ("／" to '/', "＊" to '*') is refused too. Refused with
+/// UsageError naming the domain (escaped) and the reason (and the mapped form
+/// when IDNA changed it): control, space, quote, shell or path characters; empty labels;
 /// labels over 63 or names over 253 characters; a label starting or ending
 /// with '-'; a wildcard other than the whole first label ("*.example.com");
 /// fewer than two labels; an all-digit last label; an IP address (use

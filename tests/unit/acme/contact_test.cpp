@@ -103,3 +103,17 @@ TEST_CASE("contacts: refusals name the address and the reason") {
   CHECK(refusal_of("a;b@example.com") ==
         "invalid email address 'a;b@example.com': ';' is not allowed before '@'");
 }
+
+TEST_CASE("contacts: a domain whose IDNA mapping is not a host name is refused") {
+  // U+FF0F FULLWIDTH SOLIDUS and U+FF0A FULLWIDTH ASTERISK map to '/' and '*'.
+  const std::string fullwidth_slash = "\xef\xbc\x8f";
+  const std::string fullwidth_star = "\xef\xbc\x8a";
+  CHECK(refusal_of("a@x" + fullwidth_slash + "y.example.com") ==
+        "invalid email address 'a@x" + fullwidth_slash + "y.example.com': invalid domain 'x" +
+            fullwidth_slash +
+            "y.example.com': it contains a path separator; IDNA maps it to 'x/y.example.com'");
+  CHECK_THROWS_AS(contacts_from_email("a@" + fullwidth_star + ".example.com"), UsageError);
+  // U+3002 IDEOGRAPHIC FULL STOP separates labels, as UTS #46 maps it to '.'.
+  CHECK(contacts_from_email("a@example\xe3\x80\x82"
+                            "com") == Contacts{"mailto:a@example.com"});
+}

@@ -17,6 +17,21 @@ std::string refusal_of(const std::string& domain) {
   return "accepted";
 }
 
+// Characters UTS #46 maps to ASCII, spelled out because they look like it.
+const std::string k_fullwidth_a = "\xef\xbd\x81";         // U+FF41 -> 'a'
+const std::string k_fullwidth_slash = "\xef\xbc\x8f";     // U+FF0F -> '/'
+const std::string k_fullwidth_backslash = "\xef\xbc\xbc"; // U+FF3C -> '\\'
+const std::string k_fullwidth_star = "\xef\xbc\x8a";      // U+FF0A -> '*'
+const std::string k_fullwidth_colon = "\xef\xbc\x9a";     // U+FF1A -> ':'
+const std::string k_fullwidth_low_line = "\xef\xbc\xbf";  // U+FF3F -> '_'
+const std::string k_fullwidth_dot = "\xef\xbc\x8e";       // U+FF0E -> '.'
+const std::string k_ideographic_dot = "\xe3\x80\x82";     // U+3002 -> '.'
+const std::string k_halfwidth_dot = "\xef\xbd\xa1";       // U+FF61 -> '.'
+const std::string k_ideographic_space = "\xe3\x80\x80";   // U+3000 -> ' '
+const std::string k_small_question = "\xef\xb9\x96";      // U+FE56 -> '?'
+const std::string k_parenthesized_1 = "\xe2\x91\xb4";     // U+2474 -> "(1)"
+const std::string k_fullwidth_digit_1 = "\xef\xbc\x91";   // U+FF11 -> '1'
+
 } // namespace
 
 TEST_CASE("domains are normalized") {
@@ -110,6 +125,62 @@ TEST_CASE("refusals say what is wrong, with the name escaped") {
       refusal_of("xn--zz.example")
           .starts_with("invalid domain 'xn--zz.example': not a valid international domain name: "));
   CHECK(refusal_of("\xe2\x98\x83.example").find("disallowed") != std::string::npos);
+}
+
+TEST_CASE("characters IDNA maps to forbidden ASCII are refused, not passed on") {
+  // libidn2 maps full-width forms to ASCII; the mapped name is what would reach
+  // the CA and the file names, so it passes every check the typed one does.
+  for (const std::string& bad :
+       {k_fullwidth_a + k_fullwidth_slash + "b.example.com",
+        "a." + k_fullwidth_star + ".example.com", k_fullwidth_star + "x.example.com",
+        k_fullwidth_star + ".example.com", "*." + k_fullwidth_star + ".example.com",
+        "example" + k_fullwidth_colon + "80.com", "a" + k_fullwidth_low_line + "b.example.com",
+        "a" + k_fullwidth_backslash + "b.example.com", "a" + k_ideographic_space + "b.example.com",
+        "a" + k_small_question + ".example.com", k_parenthesized_1 + ".example.com",
+        "a" + k_fullwidth_dot + k_fullwidth_dot + "example.com", k_ideographic_dot + "example.com",
+        "example.com" + k_ideographic_dot + ".", "localhost" + k_fullwidth_dot,
+        "example." + k_fullwidth_digit_1 + "23",
+        k_fullwidth_digit_1 + "27" + k_fullwidth_dot + "0.0.1",
+        std::string(63, 'a') + k_fullwidth_dot + std::string(64, 'b') + ".com"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(acme::normalize_domain(bad), UsageError);
+  }
+  CHECK(refusal_of(k_fullwidth_a + k_fullwidth_slash + "b.example.com") ==
+        "invalid domain '" + k_fullwidth_a + k_fullwidth_slash +
+            "b.example.com': it contains a path separator; IDNA maps it to 'a/b.example.com'");
+  CHECK(refusal_of("a." + k_fullwidth_star + ".example.com") ==
+        "invalid domain 'a." + k_fullwidth_star +
+            ".example.com': a wildcard may only be the whole first label (*.example.com); IDNA "
+            "maps it to 'a.*.example.com'");
+  CHECK(refusal_of(k_fullwidth_star + ".example.com").find("write a wildcard with an ASCII '*'") !=
+        std::string::npos);
+  CHECK(refusal_of("example" + k_fullwidth_colon + "80.com")
+            .ends_with("it contains ':' or brackets (for an IPv6 address use --ip-address); IDNA "
+                       "maps it to 'example:80.com'"));
+  CHECK(refusal_of("a" + k_fullwidth_low_line + "b.example.com")
+            .ends_with("'_' is not allowed in a host name; IDNA maps it to 'a_b.example.com'"));
+  CHECK(refusal_of("a" + k_fullwidth_backslash + "b.example.com")
+            .find("it contains a path separator") != std::string::npos);
+  CHECK(refusal_of(k_fullwidth_digit_1 + "27" + k_fullwidth_dot + "0.0.1")
+            .find("it is an IP address") != std::string::npos);
+}
+
+TEST_CASE("full-width and ideographic dots separate labels, as UTS #46 maps them") {
+  for (const std::string& dot : {k_fullwidth_dot, k_ideographic_dot, k_halfwidth_dot}) {
+    INFO(dot);
+    CHECK(acme::normalize_domain("www" + dot + "example" + dot + "com") == "www.example.com");
+    CHECK(acme::normalize_domain("*.b\xc3\xbc"
+                                 "cher" +
+                                 dot + "example") == "*.xn--bcher-kva.example");
+    // A trailing one is the root, like a trailing '.', and dropped once only.
+    CHECK(acme::normalize_domain("example.com" + dot) == "example.com");
+    CHECK_THROWS_AS(acme::normalize_domain("example.com" + dot + "."), UsageError);
+  }
+  CHECK(acme::normalize_domain(k_fullwidth_a + "bc.example.com") == "abc.example.com");
+  // Labels split by a mapped dot are each held to 63 characters.
+  CHECK(acme::normalize_domain(std::string(63, 'a') + k_fullwidth_dot + std::string(63, 'b') +
+                               ".com") ==
+        std::string(63, 'a') + "." + std::string(63, 'b') + ".com");
 }
 
 TEST_CASE("IP identifiers are canonical (RFC 8738)") {
