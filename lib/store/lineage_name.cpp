@@ -1,5 +1,6 @@
 #include "store/lineage_name.hpp"
 
+#include "crypto/digest.hpp"
 #include "util/error.hpp"
 
 #include <algorithm>
@@ -23,19 +24,27 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-// The longest file name made from NAME is the conf's temp file
-// ".NAME.conf.tmp.<up to 24 hex digits>" (atomic_file.hpp): NAME may have
-// 255 - 35 = 220 bytes. A name leaves room for certbot's "-0001" suffix, so it
-// has 215 unless it already ends with such a suffix.
-constexpr std::size_t k_max_cert_name_length = 215;
+// NAME becomes renewal/NAME.conf: an existing lineage (certbot's too) can be
+// addressed when that fits a file name's 255 bytes.
+constexpr std::size_t k_max_cert_name_length = 250;
+// The longest file name a new lineage gets is the conf's temp file
+// ".NAME.conf.tmp.<up to 24 hex digits>" (atomic_file.hpp): 255 - 35 = 220.
+constexpr std::size_t k_max_new_cert_name_length = 220;
+// A chosen name leaves room for certbot's "-0001" suffix.
 constexpr std::size_t k_counter_suffix_length = 5; // "-0001"
+constexpr std::size_t k_max_chosen_base_length =
+    k_max_new_cert_name_length - k_counter_suffix_length;
+constexpr std::size_t k_short_hash_length = 8; // hex digits
 
-bool ends_with_counter(std::string_view name) {
-  if (name.size() < k_counter_suffix_length)
-    return false;
-  std::string_view suffix = name.substr(name.size() - k_counter_suffix_length);
-  return suffix[0] == '-' && std::all_of(suffix.begin() + 1, suffix.end(),
-                                         [](unsigned char c) { return c >= '0' && c <= '9'; });
+// A first domain too long to be a lineage name: its start, and a hash of the
+// whole so that two such domains with the same start get different names.
+std::string shortened(const std::string& base) {
+  std::size_t keep = k_max_chosen_base_length - 1 - k_short_hash_length;
+  // Never cut a UTF-8 sequence in two (domains are ASCII, but be sure).
+  while (keep > 0 && (static_cast<unsigned char>(base[keep]) & 0xC0) == 0x80)
+    --keep;
+  std::string hash = crypto::to_hex(crypto::sha256(base)).substr(0, k_short_hash_length);
+  return fmt::format("{}-{}", base.substr(0, keep), hash);
 }
 
 bool is_blank(char c) {
@@ -83,8 +92,7 @@ void validate_cert_name(std::string_view name) {
   if (name == "." || name == "..") {
     reject("it names a directory");
   }
-  if (name.size() >
-      k_max_cert_name_length + (ends_with_counter(name) ? k_counter_suffix_length : 0)) {
+  if (name.size() > k_max_cert_name_length) {
     reject(fmt::format("it is longer than {} characters", k_max_cert_name_length));
   }
   if (name.front() == '.' || name.front() == '-') {
@@ -109,18 +117,30 @@ void validate_cert_name(std::string_view name) {
   }
 }
 
+void validate_new_cert_name(std::string_view name) {
+  validate_cert_name(name);
+  if (name.size() > k_max_new_cert_name_length) {
+    throw UsageError(fmt::format("invalid certificate name '{}': a new certificate's name may "
+                                 "have at most {} characters",
+                                 printable(name), k_max_new_cert_name_length));
+  }
+}
+
 std::string choose_lineage_name(const TreePaths& paths, const std::string& first_domain) {
   std::string base = first_domain;
   if (base.starts_with("*.")) {
     base = base.substr(2);
   }
-  validate_cert_name(base);
+  if (base.size() > k_max_chosen_base_length) {
+    base = shortened(base);
+  }
+  validate_new_cert_name(base);
   if (!taken(paths, base)) {
     return base;
   }
   for (int counter = 1; counter <= 9999; ++counter) {
     std::string candidate = fmt::format("{}-{:04d}", base, counter);
-    validate_cert_name(candidate);
+    validate_new_cert_name(candidate);
     if (!taken(paths, candidate)) {
       return candidate;
     }

@@ -198,7 +198,7 @@ std::string live_readme(bool base) {
 
 Lineage create_lineage(const TreePaths& paths, const std::string& name,
                        const CertificateFiles& files, const RenewalParams& params) {
-  validate_cert_name(name);
+  validate_new_cert_name(name); // every file of it, temp files too, must fit in 255 bytes
   require_complete(files);
   TreePaths tree = paths;
   tree.config_dir = absolute_path(paths.config_dir);
