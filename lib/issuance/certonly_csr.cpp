@@ -11,11 +11,8 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
-#include <cerrno>
-#include <cstring>
 #include <fmt/format.h>
 #include <system_error>
-#include <unistd.h>
 
 namespace certsmith::issuance {
 
@@ -41,8 +38,20 @@ std::string joined(const std::vector<acme::Identifier>& identifiers) {
   return out;
 }
 
+// fs::absolute without an error_code throws filesystem_error when the
+// current directory was deleted under us; that is the user's to fix.
+fs::path absolute_path(const fs::path& path, const std::string& what) {
+  std::error_code error;
+  fs::path absolute = fs::absolute(path, error);
+  if (error)
+    throw UsageError(fmt::format("{}: the current directory cannot be read ({}): change to a "
+                                 "directory that exists or give absolute paths",
+                                 what, error.message()));
+  return absolute.lexically_normal();
+}
+
 fs::path given_path(const std::string& flag, const std::string& path) {
-  fs::path absolute = fs::absolute(path);
+  fs::path absolute = absolute_path(path, fmt::format("{} {}", flag, path));
   if (exists_at_all(absolute))
     throw UsageError(
         fmt::format("{} {} already exists: choose a new file (it is never overwritten)", flag,
@@ -54,6 +63,14 @@ fs::path given_path(const std::string& flag, const std::string& path) {
   return absolute;
 }
 
+// One file however it is spelled: its directory with symlinks and ".."
+// resolved, then its name.
+fs::path identity_of(const fs::path& path) {
+  std::error_code error;
+  fs::path directory = fs::canonical(path.parent_path(), error);
+  return (error ? path.parent_path() : directory) / path.filename();
+}
+
 crypto::CsrContents read_csr_file(const std::string& path) {
   try {
     return crypto::read_csr(store::read_file(path, crypto::k_max_csr_bytes));
@@ -62,69 +79,47 @@ crypto::CsrContents read_csr_file(const std::string& path) {
   }
 }
 
-// Linked into place rather than renamed: link() fails when the name exists,
-// so a file that appeared meanwhile is not overwritten (certbot opens with
-// O_EXCL), and readers never see a half-written certificate.
-void create_complete_file(const fs::path& path, const std::string& content) {
-  fs::path temp = store::temp_sibling(path, "new");
-  store::write_file_atomic(temp, content, 0644);
-  int link_errno = ::link(temp.c_str(), path.c_str()) == 0 ? 0 : errno;
-  std::error_code ignored;
-  fs::remove(temp, ignored);
-  if (link_errno != 0)
-    throw StorageError(
-        fmt::format("{}: cannot create ({})", path.string(), std::strerror(link_errno)));
-}
-
-void write_outputs(const CsrOutputPaths& paths, const IssuedCertificate& issued) {
-  const std::pair<const fs::path*, const std::string*> files[] = {
-      {&paths.cert, &issued.cert_pem},
-      {&paths.chain, &issued.chain_pem},
-      {&paths.fullchain, &issued.fullchain_pem}};
-  std::vector<fs::path> written;
-  try {
-    for (const auto& [path, content] : files) {
-      create_complete_file(*path, *content);
-      written.push_back(*path);
-    }
-    for (const auto& [path, content] : files)
-      store::fsync_dir(path->parent_path());
-  } catch (const Error&) {
-    std::error_code ignored;
-    for (const auto& path : written)
-      fs::remove(path, ignored);
-    throw;
-  }
-}
-
 } // namespace
 
 CsrOutputPaths choose_csr_output_paths(const std::string& cert_path, const std::string& chain_path,
                                        const std::string& fullchain_path,
                                        const fs::path& directory) {
-  CsrOutputPaths paths;
+  CsrOutputPaths given;
   if (!cert_path.empty())
-    paths.cert = given_path("--cert-path", cert_path);
+    given.cert = given_path("--cert-path", cert_path);
   if (!chain_path.empty())
-    paths.chain = given_path("--chain-path", chain_path);
+    given.chain = given_path("--chain-path", chain_path);
   if (!fullchain_path.empty())
-    paths.fullchain = given_path("--fullchain-path", fullchain_path);
-  auto same = [](const fs::path& a, const fs::path& b) { return !a.empty() && a == b; };
-  if (same(paths.cert, paths.chain) || same(paths.cert, paths.fullchain) ||
-      same(paths.chain, paths.fullchain)) // one file cannot hold two
-    throw UsageError("--cert-path, --chain-path and --fullchain-path must be different files");
+    given.fullchain = given_path("--fullchain-path", fullchain_path);
+  std::vector<fs::path> taken; // the files given, as identities
+  for (const fs::path* path : {&given.cert, &given.chain, &given.fullchain}) {
+    if (path->empty())
+      continue;
+    fs::path identity = identity_of(*path);
+    if (std::find(taken.begin(), taken.end(), identity) != taken.end()) // one file cannot hold two
+      throw UsageError("--cert-path, --chain-path and --fullchain-path must be different files");
+    taken.push_back(identity);
+  }
+  if (taken.size() == 3)
+    return given;
 
-  fs::path base = fs::absolute(directory);
+  fs::path base = absolute_path(directory, "cannot choose NNNN_cert.pem names");
+  // A default name is free when nothing is there and it is not a file given
+  // for another of the three (--chain-path 0000_cert.pem moves cert on to 0001).
+  auto is_free = [&](const fs::path& numbered) {
+    return !exists_at_all(numbered) &&
+           std::find(taken.begin(), taken.end(), identity_of(numbered)) == taken.end();
+  };
   for (int counter = 0; counter <= 9999; ++counter) {
     auto numbered = [&](const char* stem) {
       return base / fmt::format("{:04d}_{}.pem", counter, stem);
     };
-    CsrOutputPaths candidate{paths.cert.empty() ? numbered("cert") : paths.cert,
-                             paths.chain.empty() ? numbered("chain") : paths.chain,
-                             paths.fullchain.empty() ? numbered("fullchain") : paths.fullchain};
-    if ((!paths.cert.empty() || !exists_at_all(candidate.cert)) &&
-        (!paths.chain.empty() || !exists_at_all(candidate.chain)) &&
-        (!paths.fullchain.empty() || !exists_at_all(candidate.fullchain)))
+    CsrOutputPaths candidate{given.cert.empty() ? numbered("cert") : given.cert,
+                             given.chain.empty() ? numbered("chain") : given.chain,
+                             given.fullchain.empty() ? numbered("fullchain") : given.fullchain};
+    if ((!given.cert.empty() || is_free(candidate.cert)) &&
+        (!given.chain.empty() || is_free(candidate.chain)) &&
+        (!given.fullchain.empty() || is_free(candidate.fullchain)))
       return candidate;
   }
   throw UsageError(fmt::format("no free NNNN_cert.pem name left in {}: give --cert-path, "
@@ -167,8 +162,8 @@ CertonlyCsrResult run_certonly_csr(const CertonlyRequest& request, http::Transpo
                            acme::make_identifiers(request.domains, request.ip_addresses));
   CsrOutputPaths paths;
   if (!request.dry_run)
-    paths = choose_csr_output_paths(request.cert_path, request.chain_path, request.fullchain_path,
-                                    fs::current_path());
+    paths =
+        choose_csr_output_paths(request.cert_path, request.chain_path, request.fullchain_path, ".");
 
   RunContext context(request.paths, transport, clock, request.account);
   store::RenewalParams params = certonly_renewal_params(request, std::nullopt);
@@ -187,7 +182,7 @@ CertonlyCsrResult run_certonly_csr(const CertonlyRequest& request, http::Transpo
   result.not_after = crypto::read_certificate(issued.cert_pem).not_after;
   if (request.dry_run)
     return result;
-  write_outputs(paths, issued);
+  publish_csr_outputs(paths, issued, request.paths.work_dir);
   result.paths = paths;
   util::log_debug("--csr: {} requests to the CA", account.client->request_count());
   return result;

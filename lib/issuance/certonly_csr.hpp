@@ -7,6 +7,7 @@
 #include "crypto/csr.hpp"
 #include "http/transport.hpp"
 #include "issuance/certonly.hpp"
+#include "issuance/csr_output_files.hpp"
 #include "util/clock.hpp"
 
 #include <chrono>
@@ -16,16 +17,16 @@
 
 namespace certsmith::issuance {
 
-struct CsrOutputPaths {
-  std::filesystem::path cert, chain, fullchain;
-};
-
 /// Where the certificate goes, by certbot's rule: a path given (--cert-path,
 /// --chain-path, --fullchain-path) is used as it is and must not exist yet
 /// (never overwritten); the others are NNNN_cert.pem, NNNN_chain.pem and
-/// NNNN_fullchain.pem in `directory`, with the first NNNN from 0000 that none
-/// of them uses. Throws UsageError for a given path that exists or whose
-/// directory does not.
+/// NNNN_fullchain.pem in `directory` (relative: to the current directory),
+/// with the first NNNN from 0000 that none of them uses and no given path is.
+/// Decided before anything is ordered, so all three final paths are checked
+/// against each other: same directory and name, symlinked directories seen
+/// through. Throws UsageError for a given path that exists or whose directory
+/// does not, for two paths naming one file, and when the current directory is
+/// needed but gone.
 CsrOutputPaths choose_csr_output_paths(const std::string& cert_path, const std::string& chain_path,
                                        const std::string& fullchain_path,
                                        const std::filesystem::path& directory);
@@ -53,7 +54,8 @@ struct CertonlyCsrResult {
 /// 0644. Throws UsageError for an unreadable or hostile CSR file (before
 /// anything is sent), the errors of obtain_certificate, ProtocolError when the
 /// certificate is not for the CSR's key, StorageError when a file cannot be
-/// written (those already written are removed).
+/// written (those already written are removed, and the certificate is kept in
+/// request.paths.work_dir as publish_csr_outputs says).
 CertonlyCsrResult run_certonly_csr(const CertonlyRequest& request, http::Transport& transport,
                                    util::Clock& clock);
 

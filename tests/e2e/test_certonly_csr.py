@@ -180,3 +180,20 @@ def test_csr_dry_run_writes_nothing(run_certsmith, sandbox):
     assert "The dry run was successful." in result.stdout.splitlines(), describe(result)
     assert _outputs(sandbox) == []
     _assert_no_lineage(run_certsmith)
+
+
+def test_a_chain_path_named_like_the_default_cert_moves_the_defaults_on(run_certsmith, sandbox):
+    csr, key = _make_csr(sandbox, "clash", "/CN=clash.example.com", "DNS:clash.example.com")
+    result = _csr_run(run_certsmith, csr, "--chain-path", "./0000_cert.pem")
+    assert result.returncode == 0, describe(result)
+    assert _outputs(sandbox) == ["0000_cert.pem", "0001_cert.pem", "0001_fullchain.pem"]
+    assert public_key_of_cert(sandbox / "0001_cert.pem") == public_key_of_key(key)
+    assert pem_blocks(sandbox / "0000_cert.pem") == pem_blocks(sandbox / "0001_fullchain.pem")[1:]
+    _assert_no_lineage(run_certsmith)
+
+
+def test_csr_with_an_ipv6_common_name(run_certsmith, sandbox):
+    csr, key = _make_csr(sandbox, "ip6", "/CN=::1", "IP:::1")
+    result = _csr_run(run_certsmith, csr, "--dry-run")
+    assert "is not a host name" not in result.stderr, describe(result)
+    assert result.returncode == 0, describe(result)

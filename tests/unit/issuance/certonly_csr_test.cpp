@@ -101,3 +101,47 @@ TEST_CASE("given output paths are used as they are and never overwritten", "[cer
       issuance::choose_csr_output_paths((dir.path / "dangling.pem").string(), "", "", dir.path),
       UsageError);
 }
+
+TEST_CASE("a CSR whose common name is an IPv6 address asks for that address", "[certonly]") {
+  CHECK(issuance::identifiers_of_csr(csr_with("2001:DB8::1", {}, {"2001:db8::1"})) ==
+        std::vector<Identifier>{{"ip", "2001:db8::1"}});
+}
+
+TEST_CASE("a given path that is a default name moves the defaults on", "[certonly]") {
+  TempDir dir;
+  auto paths =
+      issuance::choose_csr_output_paths("", (dir.path / "0000_cert.pem").string(), "", dir.path);
+  CHECK(paths.chain == dir.path / "0000_cert.pem");
+  CHECK(paths.cert == dir.path / "0001_cert.pem");
+  CHECK(paths.fullchain == dir.path / "0001_fullchain.pem");
+}
+
+TEST_CASE("two spellings of one output file are refused before anything is ordered", "[certonly]") {
+  TempDir dir;
+  fs::create_directory(dir.path / "sub");
+  fs::create_directory_symlink(dir.path, dir.path / "alias");
+  const std::string a = (dir.path / "a.pem").string();
+  for (const fs::path& other : {dir.path / "sub" / ".." / "a.pem", dir.path / "." / "a.pem",
+                                dir.path / "alias" / "a.pem"}) {
+    INFO(other);
+    CHECK_THROWS_WITH(issuance::choose_csr_output_paths(a, "", other.string(), dir.path),
+                      Catch::Contains("must be different files"));
+  }
+}
+
+TEST_CASE("a deleted current directory is a usage error, not an internal one", "[certonly]") {
+  const fs::path before = fs::current_path();
+  TempDir dir;
+  TempDir gone;
+  fs::current_path(gone.path);
+  fs::remove(gone.path);
+  CHECK_THROWS_WITH(issuance::choose_csr_output_paths("", "", "", "."),
+                    Catch::Contains("current directory cannot be read"));
+  CHECK_THROWS_AS(issuance::choose_csr_output_paths("cert.pem", "", "", "."), UsageError);
+  // Absolute paths for all three need no current directory.
+  auto paths = issuance::choose_csr_output_paths((dir.path / "c.pem").string(),
+                                                 (dir.path / "ch.pem").string(),
+                                                 (dir.path / "f.pem").string(), ".");
+  CHECK(paths.fullchain == dir.path / "f.pem");
+  fs::current_path(before);
+}
