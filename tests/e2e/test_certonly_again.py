@@ -124,3 +124,42 @@ def test_a_superset_lineage_is_not_shrunk_by_a_smaller_request(run_certsmith):
     live = run_certsmith.config_dir / "live"
     assert sans(live / "wide.example.com" / "cert.pem") == {"wide.example.com", "www.wide.example.com"}
     assert sans(live / "www.wide.example.com" / "cert.pem") == {"www.wide.example.com"}
+
+
+def test_dry_run_tests_issuance_even_when_not_due(run_certsmith, pebble):
+    """certbot's should_renew is true for --dry-run: it tests issuance, due or not, and stores nothing."""
+    first = run_certsmith.certonly(*NAMES)
+    assert first.returncode == 0, describe(first)
+    before = snapshot(run_certsmith.config_dir)
+
+    dry = run_certsmith.certonly(*NAMES, extra=("--dry-run",))
+    assert dry.returncode == 0, describe(dry)
+    assert "The dry run was successful." in dry.stdout.splitlines(), describe(dry)
+    assert "not yet due" not in dry.stdout, describe(dry)
+    assert snapshot(run_certsmith.config_dir) == before, "a dry run changed the tree"
+
+
+def test_cert_name_alone_takes_the_lineage_names(run_certsmith, pebble):
+    """certbot's _find_domains_or_certname: --cert-name without -d uses the names the lineage holds."""
+    first = run_certsmith.certonly(*NAMES)
+    assert first.returncode == 0, describe(first)
+    live = run_certsmith.config_dir / "live" / NAMES[0]
+    before = snapshot(run_certsmith.config_dir)
+
+    kept = run_certsmith.certonly(extra=("--cert-name", NAMES[0]))
+    assert kept.returncode == 0, describe(kept)
+    assert "Certificate not yet due for renewal; no action taken." in kept.stdout.splitlines(), describe(kept)
+    assert snapshot(run_certsmith.config_dir) == before
+
+    renewed = run_certsmith.certonly(extra=("--cert-name", NAMES[0], "--force-renewal"))
+    assert renewed.returncode == 0, describe(renewed)
+    assert os.readlink(live / "cert.pem") == f"../../archive/{NAMES[0]}/cert2.pem"
+    assert sans(live / "cert.pem") == set(NAMES)
+
+
+def test_cert_name_alone_of_an_unknown_lineage_is_refused(run_certsmith, pebble):
+    result = run_certsmith.certonly(extra=("--cert-name", "never-issued.example.com"))
+    assert result.returncode == 2, describe(result)
+    line, = result.stderr.strip().splitlines()
+    assert line.startswith("certsmith: error: no domains given"), line
+    assert not (run_certsmith.config_dir / "renewal").exists()

@@ -157,3 +157,21 @@ def test_a_reused_key_cannot_silently_change_kind(run_certsmith):
     changed = run_certsmith.certonly(name, extra=("--elliptic-curve", "secp384r1", "--force-renewal", "--new-key"))
     assert changed.returncode == 0, describe(changed)
     assert _key_bits_and_curve(run_certsmith.config_dir / "archive" / name / "privkey2.pem") == (384, "P-384")
+
+
+def test_a_reused_key_follows_a_size_changed_in_the_conf(run_certsmith):
+    """reuse_key keeps the key only while it is the kind the conf asks for: a new rsa_key_size (not only a new
+    key_type) makes a new key, which later renewals reuse."""
+    name = "reuse-resize.example.com"
+    assert run_certsmith.certonly(name, extra=("--key-type", "rsa", "--reuse-key")).returncode == 0
+    conf = run_certsmith.config_dir / "renewal" / f"{name}.conf"
+    conf.write_text(conf.read_text().replace("rsa_key_size = 2048", "rsa_key_size = 3072"))
+    assert _conf(run_certsmith, name)["rsa_key_size"] == "3072"
+
+    result = run_certsmith("renew", "--force-renewal")
+    assert result.returncode == 0, describe(result)
+    archive = run_certsmith.config_dir / "archive" / name
+    assert _key_bits_and_curve(archive / "privkey2.pem") == (3072, None)
+    result = run_certsmith("renew", "--force-renewal")
+    assert result.returncode == 0, describe(result)
+    assert (archive / "privkey3.pem").read_bytes() == (archive / "privkey2.pem").read_bytes()

@@ -178,3 +178,28 @@ def test_missing_cert_name_is_refused(run_certsmith):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "needs --cert-name" in lines[0], describe(result)
     assert not (run_certsmith.config_dir / "renewal").exists()
+
+
+def test_a_reused_key_changes_kind_only_with_new_key(run_certsmith):
+    """certbot's _avoid_reuse_key_conflicts, as certonly applies it: with reuse_key set, another curve needs
+    --new-key; --reuse-key --new-key saves it, the next renewal makes a P-384 key and the one after reuses it."""
+    run, name = run_certsmith, "reconf-reuse.example.com"
+    issue_standalone(run, name, "--reuse-key")
+    original = conf_path(run, name).read_bytes()
+
+    refused = run("reconfigure", "--cert-name", name, "--elliptic-curve", "secp384r1")
+    assert refused.returncode == 2, describe(refused)
+    line, = refused.stderr.strip().splitlines()
+    assert "--elliptic-curve" in line and "--reuse-key" in line and "--new-key" in line, line
+    assert conf_path(run, name).read_bytes() == original
+
+    changed = run("reconfigure", "--cert-name", name, "--elliptic-curve", "secp384r1", "--reuse-key", "--new-key")
+    assert changed.returncode == 0, describe(changed)
+    params = params_of(run, name)
+    assert params["elliptic_curve"] == "secp384r1" and params["reuse_key"] == "True", params
+
+    archive = run.config_dir / "archive" / name
+    assert run("renew", "--force-renewal").returncode == 0
+    assert "NIST CURVE: P-384" in key_description(archive / "privkey2.pem")
+    assert run("renew", "--force-renewal").returncode == 0
+    assert (archive / "privkey3.pem").read_bytes() == (archive / "privkey2.pem").read_bytes()
