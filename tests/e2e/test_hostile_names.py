@@ -59,6 +59,19 @@ BAD_DOMAINS = [
     ("xn--zz.example.com", "international domain name"),
     ("\u2603.example.com", "international domain name"),
     ("a\u202eb.example.com", "international domain name"),
+    # Full-width forms UTS #46 maps to forbidden ASCII: the mapped name is checked too.
+    ("\uff41\uff0f\uff42.example.com", "path separator"),  # FULLWIDTH a / b
+    ("a\uff3cb.example.com", "path separator"),  # FULLWIDTH REVERSE SOLIDUS
+    ("a.\uff0a.example.com", "wildcard may only be the whole first label"),  # FULLWIDTH ASTERISK
+    ("\uff0a.example.com", "ASCII '*'"),
+    ("\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff1a80.com", "':'"),  # FULLWIDTH "example:80"
+    ("a\uff3fb.example.com", "'_'"),  # FULLWIDTH LOW LINE
+    ("a\u3000b.example.com", "space"),  # IDEOGRAPHIC SPACE
+    ("\uff11\uff12\uff17.0.0.1", "--ip-address"),  # FULLWIDTH digits
+    # Full-width and ideographic dots separate labels (UTS #46), then the labels are checked.
+    ("a\uff0e\uff0eb.example.com", "empty label"),
+    ("example.com\u3002.", "empty label"),
+    ("localhost\uff61", "not a fully qualified domain name"),
 ]
 
 # (cert name, words the error line must contain)
@@ -82,8 +95,8 @@ BAD_CERT_NAMES = [
     ("cr\rname", "control character"),
     ("esc\x1b[2J", "control character"),
     ("del\x7f", "control character"),
-    ("x" * 216, "longer than 215"),
-    ("x" * 300, "longer than 215"),
+    ("x" * 251, "longer than 250"),
+    ("x" * 300, "longer than 250"),
     ("ok/../../evil", "'/'"),
 ]
 
@@ -113,6 +126,8 @@ BAD_EMAILS = [
     ("a@[192.0.2.1]", "must be a domain name"),
     ("a@192.0.2.1", "--ip-address"),
     ("a@b_c.example.com", "'_'"),
+    ("a@x\uff0fy.example.com", "path separator"),  # FULLWIDTH SOLIDUS maps to '/'
+    ("a@\uff0a.example.com", "wildcard"),  # FULLWIDTH ASTERISK maps to '*'
     ("\u00fc@example.com", "must be ASCII"),
     ("a" * 65 + "@example.com", "longer than 64"),
     ("ok@example.com,bad", "no '@'"),
@@ -221,3 +236,26 @@ def test_email_list_with_empty_items_and_idn_domain_registers(run_certsmith):
     assert result.returncode == 0, describe(result)
     conf = parse_renewal_conf(run_certsmith.config_dir / "renewal" / "contact.example.com.conf")
     assert conf["renewalparams"]["account"], "the lineage names no account"
+
+
+# --- name limits: what the file system needs, and no less ---
+
+@pytest.mark.parametrize("command", ["delete", "revoke", "reconfigure"])
+def test_long_existing_cert_name_is_not_refused_as_a_name(offline, command):
+    """certbot may have made a lineage whose name has up to 250 bytes (renewal/NAME.conf fits 255):
+    --cert-name must still reach it. Here it does not exist, so the refusal is about that, not the name."""
+    result = offline(command, "--cert-name", "x" * 250)
+    assert result.returncode != 0, describe(result)
+    assert "invalid certificate name" not in result.stderr, describe(result)
+
+
+@pytest.mark.xfail(strict=True, reason="needs store::validate_new_cert_name(*request.cert_name) in "
+                                       "run_certonly before any request (lib/issuance/certonly.cpp)")
+def test_new_cert_name_over_220_is_refused_before_any_request(offline):
+    result = offline(*certonly_args("--register-unsafely-without-email", "-d", "name.example.com",
+                                    "--cert-name", "x" * 221))
+    # Refused once the lineage is known not to exist, which may be after the logs dir is made.
+    assert result.returncode == 2, describe(result)
+    assert "at most 220 characters" in result.stderr, describe(result)
+    assert not (offline.config_dir / "renewal").exists(), describe(result)
+
