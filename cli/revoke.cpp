@@ -4,6 +4,7 @@
 #include "issuance/delete_certificate.hpp"
 #include "issuance/revoke_reason.hpp"
 #include "prompt.hpp"
+#include "store/lineage_delete.hpp"
 #include "store/tree_lock.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
@@ -60,7 +61,15 @@ int run_revoke(const Options& options) {
   }
   if (!remove)
     return 0;
-  issuance::delete_certificate(request.paths, *result.target.lineage);
+  try {
+    issuance::delete_certificate(request.paths, *result.target.lineage);
+  } catch (const store::SharedArchiveDir& shared) {
+    // certbot's _delete_if_appropriate: the revocation stands, the files stay.
+    util::log_warning("Not deleting revoked certificates due to overlapping archive dirs. More "
+                      "than one certificate is using {}",
+                      util::escape_untrusted(shared.archive_dir().string(), 512));
+    return 0;
+  }
   util::log_info("Deleted all files relating to certificate {}.", *result.target.lineage);
   return 0;
 }

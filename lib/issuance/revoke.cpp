@@ -62,7 +62,7 @@ std::optional<store::Lineage> lineage_of_path(const store::TreePaths& paths,
   }
   if (matches > 1) {
     util::log_warning("{} belongs to more than one lineage; none is taken as its own",
-                      cert_path.string());
+                      util::escape_untrusted(cert_path.string(), 512));
     return std::nullopt;
   }
   return found;
@@ -72,24 +72,44 @@ std::string read_input_file(const std::filesystem::path& path, const char* what)
   try {
     return store::read_file(path, k_max_pem_bytes);
   } catch (const Error& error) {
-    throw Error(fmt::format("cannot read the {} {}: {}", what, path.string(), error.what()));
+    throw Error(fmt::format("cannot read the {} {}: {}", what,
+                            util::escape_untrusted(path.string(), 512),
+                            util::escape_untrusted(error.what(), 1024))); // it names the path too
+  }
+}
+
+// The conf's `account =` is a hint: a value that is no account id (the conf
+// is a text file anyone may have edited) is logged and the first stored
+// account is used, as when the conf names none. --account stays strict.
+std::optional<store::StoredAccount> recorded_account(const RevokeRequest& request,
+                                                     const RevokeTarget& target) {
+  if (target.account_id.empty())
+    return std::nullopt;
+  try {
+    return store::load_account(request.paths, target.server, target.account_id);
+  } catch (const UsageError& error) {
+    util::log_info("ignoring the renewal conf's account {} ({}); using the first stored account",
+                   util::escape_untrusted(target.account_id, 64), error.what());
+    return std::nullopt;
   }
 }
 
 store::StoredAccount revoking_account(const RevokeRequest& request, const RevokeTarget& target) {
-  const std::string& id = !request.account_id.empty() ? request.account_id : target.account_id;
-  if (!id.empty()) {
-    if (auto account = store::load_account(request.paths, target.server, id))
+  const std::string server = util::escape_untrusted(target.server, 512);
+  if (!request.account_id.empty()) {
+    if (auto account = store::load_account(request.paths, target.server, request.account_id))
       return std::move(*account);
-    if (!request.account_id.empty())
-      throw UsageError(fmt::format("no account {} is stored for {}", id, target.server));
+    throw UsageError(fmt::format("no account {} is stored for {}",
+                                 util::escape_untrusted(request.account_id, 64), server));
   }
+  if (auto account = recorded_account(request, target))
+    return std::move(*account);
   auto accounts = store::load_accounts(request.paths, target.server);
   if (accounts.empty())
     throw UsageError(
         fmt::format("no account is stored for {}: revoke with the certificate's own key instead "
                     "(--key-path, e.g. the lineage's privkey.pem)",
-                    target.server));
+                    server));
   return std::move(accounts.front());
 }
 
@@ -145,10 +165,13 @@ RevokeResult revoke(const RevokeRequest& request, http::Transport& transport, ut
   RevokeResult result;
   result.target = resolve_revoke_target(request);
   const std::string cert_label = util::escape_untrusted(result.target.cert_path.string(), 512);
-  const std::string cert_pem = read_input_file(result.target.cert_path, "certificate");
+  const std::string cert_file = read_input_file(result.target.cert_path, "certificate");
+  // certbot reads the file as PEM, then as DER; the readers below take PEM.
   std::string der;
+  std::string cert_pem;
   try {
-    der = crypto::certificate_der(cert_pem);
+    der = crypto::certificate_der(cert_file);
+    cert_pem = crypto::certificate_pem_from_der(der);
     result.serial_hex = crypto::read_certificate(cert_pem).serial_hex;
   } catch (const CryptoError& error) {
     throw Error(fmt::format("{} holds no readable certificate: {}", cert_label, error.what()));
@@ -157,18 +180,18 @@ RevokeResult revoke(const RevokeRequest& request, http::Transport& transport, ut
   acme::Client client(transport, clock, result.target.server);
   std::optional<crypto::PrivateKey> certificate_key;
   if (!request.key_path.empty()) {
+    const std::string key_label = util::escape_untrusted(request.key_path, 512);
     const std::string key_pem = read_input_file(request.key_path, "private key");
     try {
       certificate_key = crypto::PrivateKey::from_pem(key_pem);
       if (!crypto::certificate_matches_key(cert_pem, key_pem))
         throw UsageError(fmt::format("the key in {} does not match the certificate in {}",
-                                     request.key_path, cert_label));
+                                     key_label, cert_label));
     } catch (const CryptoError& error) {
-      throw Error(
-          fmt::format("{} holds no usable private key: {}", request.key_path, error.what()));
+      throw Error(fmt::format("{} holds no usable private key: {}", key_label, error.what()));
     }
     util::log_debug("revoking {} (serial {}) with its own key {}", cert_label, result.serial_hex,
-                    request.key_path);
+                    key_label);
   } else {
     store::StoredAccount account = revoking_account(request, result.target);
     util::log_debug("revoking {} (serial {}) with account {}", cert_label, result.serial_hex,

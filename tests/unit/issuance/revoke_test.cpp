@@ -9,6 +9,7 @@
 #include "support/openssl_fixtures.hpp"
 #include "support/scripted_transport.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -250,6 +251,128 @@ TEST_CASE_METHOD(RevokeFixture, "revoke: a truncated certificate file is a one-l
   } catch (const Error& error) {
     CHECK_THAT(error.what(), Catch::Contains("holds no readable certificate"));
     CHECK(std::string(error.what()).find('\n') == std::string::npos);
+  }
+  CHECK(transport.requests().empty());
+}
+
+namespace {
+
+// Insert `line` at the top of the lineage's [renewalparams] section.
+void add_renewal_param(const store::TreePaths& paths, const std::string& line) {
+  auto conf = paths.renewal_conf("example.com");
+  std::ifstream in(conf);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = text.find("[renewalparams]\n");
+  REQUIRE(at != std::string::npos);
+  text.insert(at + std::string("[renewalparams]\n").size(), line + "\n");
+  std::ofstream(conf, std::ios::trunc) << text;
+}
+
+bool has_control_character(const std::string& text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+} // namespace
+
+TEST_CASE_METHOD(RevokeFixture, "revoke: a DER certificate file is accepted as certbot does") {
+  const std::string der = crypto::certificate_der(cert_pem);
+  auto request = by_name();
+  request.cert_name.reset();
+  request.cert_path = (root / "cert.der").string();
+  request.server = k_server; // a file outside the tree belongs to no lineage
+  std::ofstream(request.cert_path, std::ios::binary) << der;
+
+  SECTION("by account key") {
+    store_account();
+    expect_directory_and_nonce();
+    transport.expect(http::Response{200, {}, "", {}});
+    auto result = issuance::revoke(request, transport, clock);
+    CHECK(result.serial_hex == "badcafe");
+    CHECK(payload(transport.requests().back())["certificate"] == crypto::base64url_encode(der));
+  }
+  SECTION("by its own key, which must match") {
+    request.key_path = (paths.lineage_live_dir("example.com") / "privkey.pem").string();
+    expect_directory_and_nonce();
+    transport.expect(http::Response{200, {}, "", {}});
+    issuance::revoke(request, transport, clock);
+    CHECK(payload(transport.requests().back())["certificate"] == crypto::base64url_encode(der));
+  }
+  SECTION("DER followed by junk is no certificate") {
+    std::ofstream(request.cert_path, std::ios::binary) << der << "junk";
+    store_account();
+    CHECK_THROWS_WITH(issuance::revoke(request, transport, clock),
+                      Catch::Contains("holds no readable certificate"));
+    CHECK(transport.requests().empty());
+  }
+}
+
+TEST_CASE_METHOD(RevokeFixture, "revoke: a malformed account id in the conf falls back") {
+  // The conf is a file anyone with write access to the tree may have edited;
+  // an id that is not 32 hex digits must not stop the revocation.
+  add_renewal_param(paths, "account = ../../etc/\x1b[31mevil");
+  store_account();
+  expect_directory_and_nonce();
+  transport.expect(http::Response{200, {}, "", {}});
+  issuance::revoke(by_name(), transport, clock);
+  CHECK(protected_header(transport.requests().back())["kid"] == "https://ca.test/acct/1");
+}
+
+TEST_CASE_METHOD(RevokeFixture, "revoke: an explicit malformed --account stays an error") {
+  store_account();
+  auto request = by_name();
+  request.account_id = "../../etc/evil";
+  CHECK_THROWS_AS(issuance::revoke(request, transport, clock), UsageError);
+  CHECK(transport.requests().empty());
+}
+
+TEST_CASE_METHOD(RevokeFixture, "revoke: the conf's server and --key-path are escaped in errors") {
+  SECTION("server from the conf") {
+    auto conf = paths.renewal_conf("example.com");
+    std::ifstream in(conf);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto at = text.find("server = " + k_server);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, ("server = " + k_server).size(),
+                 "server = https://ca.test/\x1b]0;pwn\x07"
+                 "dir");
+    std::ofstream(conf, std::ios::trunc) << text;
+    try {
+      issuance::revoke(by_name(), transport, clock);
+      FAIL("no error");
+    } catch (const Error& error) {
+      CAPTURE(error.what());
+      CHECK_FALSE(has_control_character(error.what()));
+    }
+  }
+  SECTION("--key-path that does not match") {
+    std::string hostile = (root / "key\x1b[2J.pem").string();
+    std::ofstream(hostile) << crypto::PrivateKey::generate({}).to_pem();
+    auto request = by_name();
+    request.key_path = hostile;
+    try {
+      issuance::revoke(request, transport, clock);
+      FAIL("no error");
+    } catch (const Error& error) {
+      CHECK_THAT(error.what(), Catch::Contains("does not match"));
+      CHECK_FALSE(has_control_character(error.what()));
+    }
+  }
+  SECTION("--key-path that is no key, or missing") {
+    std::string hostile = (root / "key\x1b[2J.pem").string();
+    auto request = by_name();
+    request.key_path = hostile;
+    for (bool exists : {false, true}) {
+      if (exists)
+        std::ofstream(hostile) << "not a key";
+      try {
+        issuance::revoke(request, transport, clock);
+        FAIL("no error");
+      } catch (const Error& error) {
+        CAPTURE(exists, error.what());
+        CHECK_FALSE(has_control_character(error.what()));
+      }
+    }
   }
   CHECK(transport.requests().empty());
 }
