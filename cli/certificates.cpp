@@ -8,7 +8,8 @@ namespace certsmith::cli {
 
 int run_certificates(const Options& options) {
   store::TreePaths paths{options.config_dir, options.work_dir, options.logs_dir};
-  issuance::CertificateFilter filter{options.cert_name, options.domains};
+  auto filter = issuance::CertificateFilter::from_flags(options.cert_name, options.domains,
+                                                        options.ip_addresses);
   auto lineages = issuance::filter_lineages(issuance::summarize_lineages(paths), filter);
   auto now = std::chrono::system_clock::now();
   std::string out = options.json

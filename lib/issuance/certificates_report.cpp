@@ -1,5 +1,6 @@
 #include "issuance/certificates_report.hpp"
 
+#include "acme/identifier.hpp"
 #include "crypto/certificate.hpp"
 #include "store/lineage.hpp"
 #include "util/error.hpp"
@@ -82,17 +83,35 @@ std::vector<LineageSummary> summarize_lineages(const store::TreePaths& paths) {
   return summaries;
 }
 
+CertificateFilter CertificateFilter::from_flags(std::optional<std::string> cert_name,
+                                                const std::vector<std::string>& domains,
+                                                const std::vector<std::string>& ip_addresses) {
+  CertificateFilter filter;
+  filter.cert_name = std::move(cert_name);
+  for (const auto& domain : domains)
+    filter.domains.push_back(acme::normalize_domain(domain));
+  for (const auto& address : ip_addresses)
+    filter.ip_addresses.push_back(acme::normalize_ip_address(address));
+  return filter;
+}
+
 bool CertificateFilter::matches(const LineageSummary& lineage) const {
   if (cert_name && *cert_name != lineage.name)
     return false;
   if (!lineage.problem.empty())
     return true;
-  std::vector<std::string> names = lineage.names();
-  for (auto& name : names)
+  std::vector<std::string> dns_names = lineage.dns_names;
+  for (auto& name : dns_names)
     name = lower_case(name);
-  return std::all_of(domains.begin(), domains.end(), [&](const std::string& domain) {
-    return std::find(names.begin(), names.end(), lower_case(domain)) != names.end();
-  });
+  auto holds = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  return std::all_of(
+             domains.begin(), domains.end(),
+             [&](const std::string& domain) { return holds(dns_names, lower_case(domain)); }) &&
+         std::all_of(ip_addresses.begin(), ip_addresses.end(), [&](const std::string& address) {
+           return holds(lineage.ip_addresses, address);
+         });
 }
 
 std::vector<LineageSummary> filter_lineages(std::vector<LineageSummary> lineages,

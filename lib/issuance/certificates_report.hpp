@@ -38,13 +38,22 @@ struct LineageSummary {
 /// (and whatever its conf still told) instead of failing the whole listing.
 std::vector<LineageSummary> summarize_lineages(const store::TreePaths& paths);
 
-/// certbot's filters for `certificates`: --cert-name and -d (every name given
-/// must be in the certificate, compared without regard to case).
+/// certbot's filters for `certificates`: --cert-name, -d and --ip-address
+/// (every name given must be in the certificate: a domain among its DNS names,
+/// compared without regard to case, an address among its IP addresses).
 struct CertificateFilter {
   std::optional<std::string> cert_name;
-  std::vector<std::string> domains;
+  std::vector<std::string> domains;      // as acme::normalize_domain gives them
+  std::vector<std::string> ip_addresses; // as acme::normalize_ip_address gives them
 
-  bool active() const { return cert_name.has_value() || !domains.empty(); }
+  /// The filter for the flags as typed: each -d normalized (an IDN becomes the
+  /// A-labels a certificate holds), each --ip-address made canonical. Throws
+  /// UsageError for a value those refuse.
+  static CertificateFilter from_flags(std::optional<std::string> cert_name,
+                                      const std::vector<std::string>& domains,
+                                      const std::vector<std::string>& ip_addresses);
+
+  bool active() const { return cert_name.has_value() || !domains.empty() || !ip_addresses.empty(); }
   /// A lineage that could not be read has no names to compare: as certbot
   /// lists such lineages regardless, it matches unless --cert-name names another.
   bool matches(const LineageSummary& lineage) const;

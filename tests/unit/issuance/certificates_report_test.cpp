@@ -1,4 +1,5 @@
 #include "issuance/certificates_report.hpp"
+#include "util/error.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -86,16 +87,51 @@ TEST_CASE("certificates: the cert name and domain filters work as certbot's") {
   using Names = std::vector<std::string>;
   CHECK(names(issuance::filter_lineages(all, {})) ==
         Names{"a.example.com", "b.example.com", "broken.example.com"});
-  CHECK(names(issuance::filter_lineages(all, {"b.example.com", {}})) == Names{"b.example.com"});
+  CHECK(names(issuance::filter_lineages(all, {"b.example.com", {}, {}})) == Names{"b.example.com"});
   // Every -d must be in the certificate; case does not matter.
-  CHECK(names(issuance::filter_lineages(all, {std::nullopt, {"WWW.A.example.com"}})) ==
+  CHECK(names(issuance::filter_lineages(all, {std::nullopt, {"WWW.A.example.com"}, {}})) ==
         Names{"a.example.com", "broken.example.com"});
-  CHECK(names(issuance::filter_lineages(all, {std::nullopt, {"a.example.com", "b.example.com"}})) ==
+  CHECK(names(issuance::filter_lineages(all,
+                                        {std::nullopt, {"a.example.com", "b.example.com"}, {}})) ==
         Names{"broken.example.com"});
-  CHECK(names(issuance::filter_lineages(all, {"a.example.com", {"b.example.com"}})).empty());
+  CHECK(names(issuance::filter_lineages(all, {"a.example.com", {"b.example.com"}, {}})).empty());
 
   CHECK_THAT(issuance::format_certificates_report({all[0]}, k_now, true),
              Catch::Contains("Found the following matching certs:\n"));
   CHECK(issuance::format_certificates_report({}, k_now, true) ==
         k_rule + "No matching certificates found.\n" + k_rule);
+}
+
+TEST_CASE("certificates: -d matches an IDN as typed, --ip-address any spelling of the address") {
+  auto idn = summary("xn--bcher-kva.example", k_now + hours(100));
+  idn.ip_addresses = {"2001:db8::1", "192.0.2.10"};
+  using issuance::CertificateFilter;
+  CHECK(CertificateFilter::from_flags(std::nullopt, {"Bücher.example."}, {}).matches(idn));
+  CHECK(
+      CertificateFilter::from_flags(std::nullopt, {"WWW.xn--bcher-kva.example"}, {}).matches(idn));
+  CHECK_FALSE(CertificateFilter::from_flags(std::nullopt, {"bucher.example"}, {}).matches(idn));
+
+  auto by_ip = CertificateFilter::from_flags(std::nullopt, {}, {"2001:DB8:0:0::0001"});
+  CHECK(by_ip.active());
+  CHECK(by_ip.matches(idn));
+  CHECK(
+      CertificateFilter::from_flags(std::nullopt, {"bücher.example"}, {"192.0.2.10"}).matches(idn));
+  CHECK_FALSE(CertificateFilter::from_flags(std::nullopt, {}, {"192.0.2.11"}).matches(idn));
+  // An address is never a DNS name, nor a name an address.
+  auto dns_only = summary("a.example.com", k_now + hours(100));
+  dns_only.dns_names.push_back("192.0.2.10");
+  CHECK_FALSE(CertificateFilter::from_flags(std::nullopt, {}, {"192.0.2.10"}).matches(dns_only));
+}
+
+TEST_CASE("certificates: hostile filter values are usage errors") {
+  using issuance::CertificateFilter;
+  for (const char* domain :
+       {"a/b.example", "../x", "a b.example", "x\x1b[2J.example", "192.0.2.1"}) {
+    CAPTURE(domain);
+    CHECK_THROWS_AS(CertificateFilter::from_flags(std::nullopt, {domain}, {}), UsageError);
+  }
+  for (const char* address : {"example.com", "256.0.0.1", "::1/128", ""}) {
+    CAPTURE(address);
+    CHECK_THROWS_AS(CertificateFilter::from_flags(std::nullopt, {}, {address}), UsageError);
+  }
 }
