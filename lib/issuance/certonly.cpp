@@ -251,6 +251,9 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   std::set<std::string> names = names_of(identifiers);
 
   std::optional<store::Lineage> lineage = find_lineage(request, names);
+  if (!lineage &&
+      request.cert_name) // a new lineage's files must fit 255 bytes: refuse before ordering
+    store::validate_new_cert_name(*request.cert_name);
   if (lineage)
     check_key_type_change(request, *lineage);
   CertonlyResult result;

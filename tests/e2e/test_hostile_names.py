@@ -249,8 +249,6 @@ def test_long_existing_cert_name_is_not_refused_as_a_name(offline, command):
     assert "invalid certificate name" not in result.stderr, describe(result)
 
 
-@pytest.mark.xfail(strict=True, reason="needs store::validate_new_cert_name(*request.cert_name) in "
-                                       "run_certonly before any request (lib/issuance/certonly.cpp)")
 def test_new_cert_name_over_220_is_refused_before_any_request(offline):
     result = offline(*certonly_args("--register-unsafely-without-email", "-d", "name.example.com",
                                     "--cert-name", "x" * 221))
