@@ -41,9 +41,17 @@ private:
 std::filesystem::path temp_sibling(const std::filesystem::path& path, std::string_view suffix) {
   static std::atomic<unsigned> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  auto name = fmt::format(".{}.{}.{:x}{:x}{:x}", path.filename().string(), suffix, ::getpid(),
-                          counter.fetch_add(1), rng() & 0xffffffffu);
-  return path.parent_path() / name;
+  // Keep the temp name within NAME_MAX (255) however long the target's name
+  // is (certbot allows lineage names whose "<name>.conf" is 255 bytes): such a
+  // target's name is shortened in its temp file, which then only stale_temps'
+  // clean-up does not recognise.
+  constexpr std::size_t k_name_max = 255;
+  std::string tail = fmt::format(".{}.{:x}{:x}{:x}", suffix, ::getpid(), counter.fetch_add(1),
+                                 rng() & 0xffffffffu);
+  std::string target = path.filename().string();
+  if (1 + target.size() + tail.size() > k_name_max)
+    target.resize(k_name_max - 1 - tail.size());
+  return path.parent_path() / ("." + target + tail);
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode,

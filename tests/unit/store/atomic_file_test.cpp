@@ -83,3 +83,15 @@ TEST_CASE("atomic file: make_private_dirs creates parents with the exact mode", 
   CHECK_THROWS_WITH(make_private_dirs(tree.root() / "file" / "sub", 0700),
                     (tree.root() / "file").string() + ": exists and is not a directory");
 }
+
+TEST_CASE("atomic file: a name as long as the file system allows can be written",
+          "[store][atomic]") {
+  // certbot lineages may be named up to 250 bytes: "<name>.conf" is 255, and
+  // the temp file beside it must still fit in NAME_MAX.
+  TempTree tree;
+  auto path = tree.root() / (std::string(250, 'x') + ".conf");
+  write_file_atomic(path, "v1", 0644);
+  write_file_atomic(path, "v2", 0644);
+  CHECK(slurp(path) == "v2");
+  CHECK(temp_sibling(path, "tmp").filename().string().size() <= 255);
+}
