@@ -1,6 +1,7 @@
 #include "acme/client.hpp"
 
 #include "acme/json_body.hpp"
+#include "acme/link_header.hpp"
 #include "acme/retry_after.hpp"
 #include "acme/url.hpp"
 #include "crypto/base64url.hpp"
@@ -225,20 +226,9 @@ CertificateChain Client::download_certificate(const std::string& url) {
   http::Response response = post(url, std::nullopt);
   CertificateChain chain;
   chain.pem = response.body;
-  for (const auto& link : response.headers_named("link")) {
-    // <https://ca/cert/1/1>;rel="alternate"
-    auto open = link.find('<');
-    auto close = link.find('>');
-    if (open != 0 || close == std::string::npos)
-      continue;
-    std::string params = link.substr(close + 1);
-    params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
-    if (params.find(";rel=\"alternate\"") == std::string::npos &&
-        params.find(";rel=alternate") == std::string::npos)
-      continue;
+  for (const auto& target : link_targets(response.headers_named("link"), "alternate")) {
     if (chain.alternate_urls.size() == k_max_alternate_links)
       break;
-    std::string target = link.substr(1, close - 1);
     std::optional<std::string> alternate = followable_alternate(target, url, m_directory_url);
     if (!alternate) {
       util::log_warning("ignoring an alternate certificate chain the CA links off its own server: "
