@@ -108,3 +108,55 @@ def test_delete_asks_certbots_question_on_a_terminal(run_certsmith):
     assert accepted.returncode == 0, describe(accepted)
     assert not conf.exists()
     assert not (run_certsmith.config_dir / "live" / "del-ask.example.com").exists()
+
+
+def _set_archive_dir(config, name: str, archive_dir) -> None:
+    """Point the conf's archive_dir (certbot and certsmith write one) at archive_dir."""
+    conf = config / "renewal" / f"{name}.conf"
+    text = conf.read_text()
+    start = text.index("archive_dir = ")
+    conf.write_text(text[:start] + f"archive_dir = {archive_dir}" + text[text.index("\n", start):])
+
+
+def test_delete_keeps_files_a_user_added_to_the_live_dir(run_certsmith):
+    """certbot's delete_files: only the four links and README go; the directory stays when not empty."""
+    assert run_certsmith.certonly("del-extra.example.com").returncode == 0
+    live = run_certsmith.config_dir / "live" / "del-extra.example.com"
+    (live / "ssl-dhparams.pem").write_text("the user's own file")
+    result = run_certsmith("delete", "--cert-name", "del-extra.example.com", check_tree=False)
+    assert result.returncode == 0, describe(result)
+    assert (live / "ssl-dhparams.pem").read_text() == "the user's own file"
+    assert sorted(p.name for p in live.iterdir()) == ["ssl-dhparams.pem"]
+    assert "left in place" in result.stdout + result.stderr, describe(result)
+    assert not (run_certsmith.config_dir / "renewal" / "del-extra.example.com.conf").exists()
+    assert not (run_certsmith.config_dir / "archive" / "del-extra.example.com").exists()
+
+
+def test_delete_refuses_an_archive_dir_outside_the_tree(run_certsmith, sandbox):
+    assert run_certsmith.certonly("del-out.example.com").returncode == 0
+    outside = sandbox / "elsewhere"
+    outside.mkdir()
+    (outside / "cert1.pem").write_text("not certsmith's to remove")
+    _set_archive_dir(run_certsmith.config_dir, "del-out.example.com", outside)
+    before = snapshot(sandbox)
+    result = run_certsmith("delete", "--cert-name", "del-out.example.com")
+    assert result.returncode == 1, describe(result)
+    line = _one_error_line(result)
+    assert str(outside) in line and "outside" in line, describe(result)
+    after = {k: v for k, v in snapshot(sandbox).items() if "logs" not in k}
+    assert after == {k: v for k, v in before.items() if "logs" not in k}
+
+
+def test_delete_refuses_an_archive_dir_another_lineage_uses(run_certsmith):
+    """certbot's overlap check: deleting would take another lineage's archive with it."""
+    for name in ("del-own.example.com", "del-shared.example.com"):
+        assert run_certsmith.certonly(name).returncode == 0
+    config = run_certsmith.config_dir
+    _set_archive_dir(config, "del-own.example.com", config / "archive" / "del-shared.example.com")
+    before = snapshot(config)
+    result = run_certsmith("delete", "--cert-name", "del-own.example.com")
+    assert result.returncode == 1, describe(result)
+    line = _one_error_line(result)
+    assert "overlapping archive dirs. More than one certificate is using" in line, describe(result)
+    assert snapshot(config) == before
+    assert lineage_problems(config, "del-shared.example.com") == []

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 import time
 
+import pytest
+
 from conftest import describe
 from inspect_tree import not_after, serial_hex
 
@@ -105,3 +107,36 @@ def test_certificates_filters_by_cert_name_and_domain(run_certsmith):
     unfiltered = run_certsmith("certificates")
     assert "Found the following certs:" in unfiltered.stdout.splitlines(), describe(unfiltered)
     assert set(_blocks(unfiltered.stdout)) == {"flt-a.example.com", "flt-b.example.com"}
+
+
+def test_certificates_filters_an_idn_as_typed_and_an_ip_address(run_certsmith):
+    """-d takes the name as the user types it (Unicode or punycode); --ip-address filters on IP SANs."""
+    assert run_certsmith.certonly("b\u00fccher-flt.example").returncode == 0
+    assert run_certsmith.certonly("ipflt.example.com", extra=("--ip-address", "127.0.0.1")).returncode == 0
+
+    for typed in ("B\u00fcCHER-flt.example.", "xn--bcher-flt-q9a.example"):
+        by_idn = run_certsmith("certificates", "-d", typed)
+        assert by_idn.returncode == 0, describe(by_idn)
+        assert set(_blocks(by_idn.stdout)) == {"xn--bcher-flt-q9a.example"}, describe(by_idn)
+
+    by_ip = run_certsmith("certificates", "--ip-address", "127.0.0.1")
+    assert by_ip.returncode == 0, describe(by_ip)
+    assert "Found the following matching certs:" in by_ip.stdout.splitlines(), describe(by_ip)
+    assert set(_blocks(by_ip.stdout)) == {"ipflt.example.com"}, describe(by_ip)
+
+    no_ip = run_certsmith("certificates", "--ip-address", "127.0.0.2")
+    assert _blocks(no_ip.stdout) == {} and "No matching certificates found." in no_ip.stdout, describe(no_ip)
+
+    as_json = run_certsmith("certificates", "--json", "--ip-address", "127.0.0.1")
+    assert as_json.returncode == 0, describe(as_json)
+    assert "ipflt.example.com" in as_json.stdout and "flt-q9a" not in as_json.stdout, describe(as_json)
+
+
+@pytest.mark.parametrize("flag,value", [("-d", "a/b.example"), ("-d", "127.0.0.1"), ("--ip-address", "256.1.1.1"),
+                                        ("--ip-address", "example.com"), ("-d", "x\x1b[2J.example")])
+def test_certificates_refuses_hostile_filter_values(run_certsmith, flag, value):
+    result = run_certsmith("certificates", flag, value)
+    assert result.returncode == 2, describe(result)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("certsmith: error: "), describe(result)
+    assert "\x1b" not in result.stderr

@@ -170,3 +170,63 @@ def test_revoke_without_a_terminal_keeps_the_lineage_and_says_so(run_certsmith, 
     assert pebble.cert_status(serial)["Status"] == "Revoked"
     assert "Not deleting revoke-notty.example.com" in result.stderr, describe(result)
     assert _lineage_present(run_certsmith, "revoke-notty.example.com")
+
+
+def _pem_to_der(pem_text: str) -> bytes:
+    import base64
+    body = pem_text.split("-----BEGIN CERTIFICATE-----", 1)[1].split("-----END CERTIFICATE-----", 1)[0]
+    return base64.b64decode("".join(body.split()))
+
+
+def test_revoke_of_a_der_certificate_file(run_certsmith, pebble, sandbox):
+    """certbot reads --cert-path as PEM, then as DER."""
+    serial = _issue(run_certsmith, "revoke-der.example.com")
+    live = run_certsmith.config_dir / "live" / "revoke-der.example.com"
+    der = sandbox / "cert.der"
+    der.write_bytes(_pem_to_der((live / "cert.pem").read_text()))
+    result = run_certsmith("revoke", "--cert-path", str(der), "--server", pebble.directory_url)
+    assert result.returncode == 0, describe(result)
+    assert pebble.cert_status(serial)["Status"] == "Revoked"
+    assert _lineage_present(run_certsmith, "revoke-der.example.com"), "a file outside the tree is no lineage's"
+
+    junk = sandbox / "junk.der"
+    junk.write_bytes(der.read_bytes() + b"\x00trailing")
+    refused = run_certsmith("revoke", "--cert-path", str(junk), "--server", pebble.directory_url)
+    assert refused.returncode == 1, describe(refused)
+    assert "holds no readable certificate" in _one_error_line(refused)
+
+
+def test_revoke_with_a_malformed_account_in_the_conf_uses_the_stored_account(run_certsmith, pebble):
+    serial = _issue(run_certsmith, "revoke-badacct.example.com")
+    conf = run_certsmith.config_dir / "renewal" / "revoke-badacct.example.com.conf"
+    text = conf.read_text()
+    start = text.index("account = ")
+    end = text.index("\n", start)
+    conf.write_text(text[:start] + "account = ../../../etc/not-an-id" + text[end:])
+    result = run_certsmith("revoke", "--cert-name", "revoke-badacct.example.com", "--no-delete-after-revoke")
+    assert result.returncode == 0, describe(result)
+    assert pebble.cert_status(serial)["Status"] == "Revoked"
+
+    strict = run_certsmith("revoke", "--cert-name", "revoke-badacct.example.com", "--account", "../x",
+                           "--no-delete-after-revoke")
+    assert strict.returncode == 2, describe(strict)
+    _one_error_line(strict)
+
+
+def test_revoke_keeps_a_lineage_whose_archive_another_lineage_uses(run_certsmith, pebble):
+    """certbot's _delete_if_appropriate: revoked, but not deleted, with its warning."""
+    serial = _issue(run_certsmith, "revoke-ovl.example.com")
+    _issue(run_certsmith, "revoke-ovl2.example.com")
+    config = run_certsmith.config_dir
+    conf = config / "renewal" / "revoke-ovl2.example.com.conf"
+    text = conf.read_text()
+    start = text.index("archive_dir = ")
+    conf.write_text(text[:start] + f"archive_dir = {config / 'archive' / 'revoke-ovl.example.com'}" +
+                    text[text.index("\n", start):])
+    result = run_certsmith("revoke", "--cert-name", "revoke-ovl.example.com", "--delete-after-revoke",
+                           check_tree=False)
+    assert result.returncode == 0, describe(result)
+    assert pebble.cert_status(serial)["Status"] == "Revoked"
+    assert ("Not deleting revoked certificates due to overlapping archive dirs. More than one certificate is "
+            "using") in result.stdout + result.stderr, describe(result)
+    assert _lineage_present(run_certsmith, "revoke-ovl.example.com")
