@@ -2,6 +2,7 @@
 #include "issuance/renew_all.hpp"
 #include "renew/due.hpp"
 #include "store/tree_lock.hpp"
+#include "util/clock.hpp"
 #include "util/escape.hpp"
 #include "util/log.hpp"
 
@@ -17,14 +18,6 @@ namespace {
 
 using issuance::LineageOutcome;
 
-std::string iso8601(std::chrono::system_clock::time_point when) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
-                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
-}
-
 nlohmann::json summary_json(const issuance::RenewSummary& summary, bool dry_run) {
   nlohmann::json lineages = nlohmann::json::array();
   int counts[3] = {0, 0, 0};
@@ -35,7 +28,7 @@ nlohmann::json summary_json(const issuance::RenewSummary& summary, bool dry_run)
                             {"reason", outcome.reason},
                             {"domains", outcome.domains}};
     if (outcome.not_after.time_since_epoch().count() != 0)
-      entry["not_after"] = iso8601(outcome.not_after);
+      entry["not_after"] = util::rfc3339_utc(outcome.not_after);
     if (outcome.version > 0)
       entry["version"] = outcome.version;
     lineages.push_back(std::move(entry));

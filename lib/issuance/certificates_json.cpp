@@ -1,5 +1,7 @@
 #include "issuance/certificates_json.hpp"
 
+#include "util/clock.hpp"
+
 #include <fmt/format.h>
 
 namespace certsmith::issuance {
@@ -7,14 +9,6 @@ namespace certsmith::issuance {
 namespace {
 
 using nlohmann::json;
-
-std::string rfc3339_utc(std::chrono::system_clock::time_point when) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
-                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
-}
 
 // Whole days until not_after, rounded down: 0 on the last day, -1 once expired by less than a day.
 long long days_left(std::chrono::system_clock::time_point not_after,
@@ -63,8 +57,8 @@ json entry_json(const LineageSummary& lineage, std::chrono::system_clock::time_p
       {"problem", readable ? json(nullptr) : json(lineage.problem)},
       {"domains", lineage.dns_names},
       {"ip_addresses", lineage.ip_addresses},
-      {"not_before", readable ? json(rfc3339_utc(lineage.not_before)) : json(nullptr)},
-      {"not_after", readable ? json(rfc3339_utc(lineage.not_after)) : json(nullptr)},
+      {"not_before", readable ? json(util::rfc3339_utc(lineage.not_before)) : json(nullptr)},
+      {"not_after", readable ? json(util::rfc3339_utc(lineage.not_after)) : json(nullptr)},
       {"days_left", readable ? json(days_left(lineage.not_after, now)) : json(nullptr)},
       {"serial", string_or_null(lineage.serial_hex)},
       {"key_type", string_or_null(lineage.key_type)},

@@ -3,6 +3,7 @@
 // so tests run without sleeping (tests/support/fake_clock.hpp).
 
 #include <chrono>
+#include <string>
 
 namespace certsmith::util {
 
@@ -20,5 +21,8 @@ public:
   TimePoint now() const override { return std::chrono::system_clock::now(); }
   void sleep_for(std::chrono::milliseconds duration) override;
 };
+
+/// RFC 3339 UTC time to the second, "2026-11-23T15:30:00Z" (JSON outputs).
+std::string rfc3339_utc(Clock::TimePoint when);
 
 } // namespace certsmith::util
