@@ -118,6 +118,33 @@ void add_options(CLI::App& app, Options& o) {
                  "Ask for this certificate profile when the CA offers it");
   app.add_option("--required-profile", o.required_profile,
                  "Ask for this certificate profile; fail when the CA does not offer it");
+
+  app.add_flag("--dns-rfc2136", o.dns_rfc2136,
+               "Answer dns-01 with RFC 2136 dynamic DNS updates (certbot-dns-rfc2136)");
+  app.add_option("--dns-rfc2136-credentials", o.dns_rfc2136_credentials,
+                 "certbot-dns-rfc2136 ini file: server, port, TSIG key name, secret, algorithm");
+  app.add_option("--dns-rfc2136-propagation-seconds,--dns-propagation-seconds",
+                 o.dns_rfc2136_propagation_seconds,
+                 "Wait this long for DNS instead of checking the authoritative servers")
+      ->check(CLI::Range(0, 86400));
+  app.add_option("--dns-resolvers", o.dns_resolvers,
+                 "DNS servers (ADDRESS[:PORT]) to look up zones with and to check propagation on, "
+                 "instead of the zone's authoritative servers")
+      ->delimiter(',');
+  app.add_flag("--manual", o.manual, "Answer challenges with --manual-auth-hook");
+  app.add_option("--manual-auth-hook", o.manual_auth_hook,
+                 "Command that makes a challenge answerable (CERTBOT_DOMAIN, CERTBOT_VALIDATION, "
+                 "CERTBOT_TOKEN in its environment)");
+  app.add_option("--manual-cleanup-hook", o.manual_cleanup_hook,
+                 "Command that undoes --manual-auth-hook (CERTBOT_AUTH_OUTPUT too)");
+  app.add_option("--preferred-challenges", o.preferred_challenges,
+                 "Challenge types in order of preference: http-01, dns-01, tls-alpn-01 (or http, "
+                 "dns, tls-alpn)")
+      ->delimiter(',');
+  app.add_option("--tls-alpn-01-port", o.tls_alpn01_port,
+                 "Port of the standalone tls-alpn-01 server")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
 }
 
 issuance::AccountRequest account_request(const Options& options) {

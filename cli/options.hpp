@@ -85,6 +85,17 @@ struct Options {
   std::string preferred_profile;
   std::string required_profile;
 
+  // dns-01, manual, tls-alpn-01
+  bool dns_rfc2136 = false;
+  std::string dns_rfc2136_credentials;
+  std::optional<int> dns_rfc2136_propagation_seconds;
+  std::vector<std::string> dns_resolvers;
+  bool manual = false;
+  std::string manual_auth_hook;
+  std::string manual_cleanup_hook;
+  std::vector<std::string> preferred_challenges;
+  int tls_alpn01_port = 443;
+
   /// Long names (no dashes) of every flag given on the command line, so that a
   /// command can tell "set to its default" from "not given" (reconfigure).
   std::set<std::string> given;

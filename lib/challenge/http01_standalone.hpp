@@ -1,10 +1,10 @@
 #pragma once
 // http-01 answered by our own responder (certbot's --standalone).
 
-#include <memory>
-
 #include "challenge/http01_responder.hpp"
 #include "challenge/solver.hpp"
+
+#include <memory>
 
 namespace certsmith::challenge {
 

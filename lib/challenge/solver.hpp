@@ -9,8 +9,8 @@ namespace certsmith::challenge {
 
 /// One challenge to satisfy, already checked: token is base64url.
 struct Task {
-  std::string identifier;        // the domain (no "*." prefix) or IP
-  std::string type;              // "http-01", "dns-01", "tls-alpn-01"
+  std::string identifier; // the domain (no "*." prefix) or IP
+  std::string type;       // "http-01", "dns-01", "tls-alpn-01"
   std::string token;
   std::string key_authorization; // token + "." + account key thumbprint
 };

@@ -60,4 +60,13 @@ std::shared_ptr<challenge::Http01Responder> RunContext::responder(const std::str
   return responder;
 }
 
+std::shared_ptr<challenge::TlsAlpnResponder>
+RunContext::tls_alpn_responder(const std::string& address, std::uint16_t port) {
+  std::lock_guard lock(m_mutex);
+  auto& responder = m_tls_alpn_responders[{address, port}];
+  if (!responder)
+    responder = challenge::make_tls_alpn_responder(address, port);
+  return responder;
+}
+
 } // namespace certsmith::issuance

@@ -6,6 +6,7 @@
 
 #include "acme/client.hpp"
 #include "challenge/http01_responder.hpp"
+#include "challenge/tls_alpn01.hpp"
 #include "issuance/account.hpp"
 #include "store/tree_paths.hpp"
 
@@ -38,6 +39,10 @@ public:
   /// renews, when no --account was given and it is still stored for server.
   AccountClient client_for(const std::string& server, const std::string& recorded_account = {});
 
+  /// The tls-alpn-01 responder listening on address:port, started on first use.
+  std::shared_ptr<challenge::TlsAlpnResponder> tls_alpn_responder(const std::string& address,
+                                                                  std::uint16_t port);
+
   /// The responder listening on address:port, started on first use.
   std::shared_ptr<challenge::Http01Responder> responder(const std::string& address,
                                                         std::uint16_t port);
@@ -58,6 +63,8 @@ private:
   std::map<std::pair<std::string, std::string>, ServerAccount> m_accounts; // (server, --account)
   std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<challenge::Http01Responder>>
       m_responders;
+  std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<challenge::TlsAlpnResponder>>
+      m_tls_alpn_responders;
 };
 
 } // namespace certsmith::issuance

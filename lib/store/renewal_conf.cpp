@@ -122,6 +122,15 @@ RenewalParams read_renewal_params(const ConfigObj& conf) {
   params.renew_hook = text("renew_hook");
   params.manual_auth_hook = text("manual_auth_hook");
   params.manual_cleanup_hook = text("manual_cleanup_hook");
+  params.dns_rfc2136_credentials = text("dns_rfc2136_credentials");
+  if (section->has("dns_rfc2136_propagation_seconds")) {
+    params.dns_rfc2136_propagation_seconds =
+        read_int(conf, *section, "dns_rfc2136_propagation_seconds", 0, 86400);
+  }
+  params.dns_resolvers = section->get_list("dns_resolvers");
+  if (section->has("tls_alpn01_port")) {
+    params.tls_alpn01_port = read_int(conf, *section, "tls_alpn01_port", 0, 65535);
+  }
   params.preferred_chain = text("preferred_chain");
   params.pref_challs = section->get_list("pref_challs");
   params.preferred_profile = text("preferred_profile");
@@ -165,6 +174,10 @@ void write_renewal_params(ConfigObj& conf, const RenewalParams& params) {
   put(section, "renew_hook", params.renew_hook);
   put(section, "manual_auth_hook", params.manual_auth_hook);
   put(section, "manual_cleanup_hook", params.manual_cleanup_hook);
+  put(section, "dns_rfc2136_credentials", params.dns_rfc2136_credentials);
+  put(section, "dns_rfc2136_propagation_seconds", params.dns_rfc2136_propagation_seconds);
+  put(section, "dns_resolvers", params.dns_resolvers);
+  put(section, "tls_alpn01_port", params.tls_alpn01_port);
   put(section, "preferred_chain", params.preferred_chain);
   put(section, "pref_challs", params.pref_challs);
   put(section, "preferred_profile", params.preferred_profile);

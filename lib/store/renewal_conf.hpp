@@ -30,6 +30,10 @@ struct RenewalParams {
   std::string renew_hook; // certbot's name for the deploy hook
   std::string manual_auth_hook;
   std::string manual_cleanup_hook;
+  std::string dns_rfc2136_credentials;                // certbot-dns-rfc2136's ini path
+  std::optional<int> dns_rfc2136_propagation_seconds; // fixed wait instead of checking
+  std::vector<std::string> dns_resolvers;             // certsmith: --dns-resolvers
+  std::optional<int> tls_alpn01_port;                 // certsmith: --tls-alpn-01-port
   std::string preferred_chain;
   std::vector<std::string> pref_challs;           // "http-01", "dns-01", ...
   std::string preferred_profile;                  // certbot 4: --preferred-profile
