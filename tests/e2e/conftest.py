@@ -248,3 +248,27 @@ def certbot(run_certsmith, pebble):
         return result
 
     return certbot_run
+
+
+@pytest.fixture(scope="module")
+def bind_pebble(request, tmp_path_factory):
+    """(bind, pebble) for the whole test module: a BIND 9 named authoritative for example.test and
+    acme-delegate.test (tests/e2e/bind_env.py), and a Pebble whose -dnsserver is that named, so dns-01 is
+    validated against what certsmith's RFC 2136 updates wrote. PEBBLE_OPTIONS apply as for `pebble`."""
+    from bind_env import BindEnv
+
+    bind = BindEnv(tmp_path_factory.mktemp("bind"))
+    try:
+        bind.start()
+    except HarnessError as e:
+        pytest.fail(str(e), pytrace=False)
+    options = dict(getattr(request.module, "PEBBLE_OPTIONS", {}))
+    options["dns_server"] = bind.server
+    try:
+        env = _start_pebble(tmp_path_factory.mktemp("pebble"), options)
+    except BaseException:
+        bind.stop()
+        raise
+    yield bind, env
+    env.stop()
+    bind.stop()

@@ -91,11 +91,14 @@ class PebbleEnv:
     5 years). default_ipv6: AAAA answer of the mock DNS ("" = no AAAA, so Pebble validates over IPv4 only).
     eab_keys: {kid: base64url HMAC key}; when set, Pebble requires external account binding (RFC 8555
     §7.3.4) and accepts these keys (EXAMPLE_EAB_KEYS are the ones Debian's Pebble documents).
+    dns_server: "HOST:PORT" of a real DNS server (tests/e2e/bind_env.py) for Pebble's -dnsserver; then no
+    challtestsrv is started and its helpers (set_txt, add_a, ...) are not available.
     """
 
     def __init__(self, workdir: str | os.PathLike, nonce_reject: int = 0, validity_seconds: int | None = None,
                  default_ipv6: str | None = None, extra_env: dict[str, str] | None = None,
-                 startup_timeout: float = 20.0, eab_keys: dict[str, str] | None = None):
+                 startup_timeout: float = 20.0, eab_keys: dict[str, str] | None = None,
+                 dns_server: str | None = None):
         self.workdir = Path(workdir)
         self.nonce_reject = nonce_reject
         self.validity_seconds = validity_seconds
@@ -103,6 +106,7 @@ class PebbleEnv:
         self.extra_env = dict(extra_env or {})
         self.startup_timeout = startup_timeout
         self.eab_keys = dict(eab_keys) if eab_keys is not None else None
+        self.dns_server = dns_server
         self._pebble: subprocess.Popen | None = None
         self._challtestsrv: subprocess.Popen | None = None
         self._log_files: list = []
@@ -144,19 +148,21 @@ class PebbleEnv:
         config_path.write_text(json.dumps({"pebble": config}, indent=2) + "\n")
 
         try:
-            self._challtestsrv = self._spawn(
-                [challtestsrv_bin, "-dns01", f"127.0.0.1:{self.dns_port}", "-http01", "", "-https01", "",
-                 "-tlsalpn01", "", "-management", f"127.0.0.1:{self.challtestsrv_management_port}"]
-                + (["-defaultIPv6", self.default_ipv6] if self.default_ipv6 is not None else []),
-                self.challtestsrv_log, os.environ.copy())
-            self._wait_tcp(self.challtestsrv_management_port, self._challtestsrv, self.challtestsrv_log)
-            self._wait_tcp(self.dns_port, self._challtestsrv, self.challtestsrv_log)
+            if self.dns_server is None:
+                self._challtestsrv = self._spawn(
+                    [challtestsrv_bin, "-dns01", f"127.0.0.1:{self.dns_port}", "-http01", "", "-https01", "",
+                     "-tlsalpn01", "", "-management", f"127.0.0.1:{self.challtestsrv_management_port}"]
+                    + (["-defaultIPv6", self.default_ipv6] if self.default_ipv6 is not None else []),
+                    self.challtestsrv_log, os.environ.copy())
+                self._wait_tcp(self.challtestsrv_management_port, self._challtestsrv, self.challtestsrv_log)
+                self._wait_tcp(self.dns_port, self._challtestsrv, self.challtestsrv_log)
 
             env = os.environ.copy()
             env.update({"PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": str(self.nonce_reject)})
             env.update(self.extra_env)
             self._pebble = self._spawn(
-                [pebble_bin, "-config", str(config_path), "-dnsserver", f"127.0.0.1:{self.dns_port}"],
+                [pebble_bin, "-config", str(config_path), "-dnsserver",
+                 self.dns_server or f"127.0.0.1:{self.dns_port}"],
                 self.pebble_log, env)
             self._wait_directory()
         except BaseException:
