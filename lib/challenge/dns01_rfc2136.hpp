@@ -16,7 +16,7 @@ namespace certsmith::challenge {
 
 struct Rfc2136Credentials {
   dns::NameServer server; // dns_rfc2136_server (an address), dns_rfc2136_port (default 53)
-  dns::TsigKey key;       // dns_rfc2136_name, _secret, _algorithm (default HMAC-SHA512)
+  dns::TsigKey key;       // dns_rfc2136_name, _secret, _algorithm (default HMAC-MD5, as certbot)
 };
 
 /// Read certbot-dns-rfc2136's ini file. Throws UsageError naming the file and

@@ -1,11 +1,13 @@
 #pragma once
 // A DnsClient whose answers are scripted per (server, name, type) and which
 // records every query and update. A "responder" can change the answer as polls
-// go on (a server that is late, one that lies forever).
+// go on (a server that is late, one that lies forever). Accepted updates are
+// applied to a TXT store that answers TXT queries nobody scripted.
 
 #include "dns/dns_client.hpp"
 #include "util/error.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -48,6 +50,8 @@ public:
   void refuse_updates(const std::string& zone, std::string reason) {
     m_refused[zone] = std::move(reason);
   }
+  /// Updates to zone are applied, then NetworkError is thrown (the answer was lost).
+  void lose_update_answers(const std::string& zone) { m_answers_lost.push_back(zone); }
 
   dns::Answer query(const dns::NameServer& server, const std::string& name, dns::RecordType type,
                     bool recursion_desired) override {
@@ -58,9 +62,16 @@ public:
         return found->second(m_asked[candidate]++);
       }
     }
-    dns::Answer nxdomain;
-    nxdomain.rcode = 3;
-    return nxdomain;
+    dns::Answer result;
+    const auto stored = m_txt.find(name);
+    if (type == dns::RecordType::txt && stored != m_txt.end() && !stored->second.empty()) {
+      for (const auto& value : stored->second) {
+        result.answer.push_back(record(name, dns::RecordType::txt, value));
+      }
+      return result;
+    }
+    result.rcode = 3;
+    return result;
   }
 
   void update(const dns::NameServer& server, const std::string& zone,
@@ -70,6 +81,23 @@ public:
     if (refused != m_refused.end()) {
       throw ChallengeError(refused->second);
     }
+    for (const auto& change : changes) {
+      auto& values = m_txt[change.owner];
+      if (change.kind == dns::UpdateChange::Kind::add) {
+        values.push_back(change.txt);
+      } else {
+        std::erase(values, change.txt);
+      }
+    }
+    if (std::find(m_answers_lost.begin(), m_answers_lost.end(), zone) != m_answers_lost.end()) {
+      throw NetworkError("no answer from the DNS server");
+    }
+  }
+
+  /// TXT values currently stored at owner by accepted updates.
+  std::vector<std::string> txt_at(const std::string& owner) const {
+    const auto found = m_txt.find(owner);
+    return found == m_txt.end() ? std::vector<std::string>{} : found->second;
   }
 
   const std::vector<Query>& queries() const { return m_queries; }
@@ -99,6 +127,8 @@ private:
   std::map<Key, Responder> m_responders;
   std::map<Key, int> m_asked;
   std::map<std::string, std::string> m_refused;
+  std::map<std::string, std::vector<std::string>> m_txt;
+  std::vector<std::string> m_answers_lost;
   std::vector<Query> m_queries;
   std::vector<Update> m_updates;
 };
