@@ -9,6 +9,7 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <fmt/format.h>
 
@@ -16,18 +17,27 @@ namespace certsmith::cli {
 
 namespace {
 
+// certbot: one authenticator, by its flag or by -a NAME (the same one twice is fine).
 std::string authenticator_of(const Options& options) {
-  int chosen = int(options.standalone) + int(options.webroot) + int(!options.authenticator.empty());
-  if (chosen > 1 && !(options.standalone && options.authenticator == "standalone") &&
-      !(options.webroot && options.authenticator == "webroot"))
-    throw UsageError("choose one authenticator: --standalone, --webroot or -a NAME");
-  if (options.standalone)
-    return "standalone";
-  if (options.webroot)
-    return "webroot";
-  if (!options.authenticator.empty())
-    return options.authenticator;
-  throw UsageError("certonly needs an authenticator: --standalone or --webroot -w PATH");
+  std::vector<std::string> chosen;
+  auto choose = [&chosen](bool given, const char* name) {
+    if (given && std::find(chosen.begin(), chosen.end(), name) == chosen.end())
+      chosen.push_back(name);
+  };
+  choose(options.standalone, "standalone");
+  choose(options.webroot, "webroot");
+  choose(options.manual, "manual");
+  choose(options.dns_rfc2136, "dns-rfc2136");
+  if (!options.authenticator.empty() &&
+      std::find(chosen.begin(), chosen.end(), options.authenticator) == chosen.end())
+    chosen.push_back(options.authenticator);
+  if (chosen.size() > 1)
+    throw UsageError("choose one authenticator: --standalone, --webroot, --manual, --dns-rfc2136 "
+                     "or -a NAME");
+  if (chosen.empty())
+    throw UsageError("certonly needs an authenticator: --standalone, --webroot -w PATH, --manual "
+                     "or --dns-rfc2136");
+  return chosen.front();
 }
 
 int report_csr_result(const issuance::CertonlyCsrResult& result, const Options& options) {
@@ -61,6 +71,13 @@ int run_certonly(const Options& options) {
     request.webroot_map = issuance::build_webroot_map(options.domain_and_webroot_order);
   request.http01_port = static_cast<std::uint16_t>(options.http01_port);
   request.http01_address = options.http01_address;
+  request.tls_alpn01_port = static_cast<std::uint16_t>(options.tls_alpn01_port);
+  request.pref_challs = options.preferred_challenges;
+  request.manual_auth_hook = options.manual_auth_hook;
+  request.manual_cleanup_hook = options.manual_cleanup_hook;
+  request.dns_rfc2136_credentials = options.dns_rfc2136_credentials;
+  request.dns_rfc2136_propagation_seconds = options.dns_rfc2136_propagation_seconds;
+  request.dns_resolvers = options.dns_resolvers;
   request.account = account_request(options);
   request.force_renewal = options.force_renewal;
   request.dry_run = options.dry_run;

@@ -95,6 +95,10 @@ int run_renew(const Options& options) {
     renew.authenticator = "standalone";
   else if (options.webroot)
     renew.authenticator = "webroot";
+  else if (options.manual)
+    renew.authenticator = "manual";
+  else if (options.dns_rfc2136)
+    renew.authenticator = "dns-rfc2136";
   else if (!options.authenticator.empty())
     renew.authenticator = options.authenticator;
   if (options.webroot || !options.webroot_paths.empty())
@@ -105,6 +109,11 @@ int run_renew(const Options& options) {
     renew.http01_address = options.http01_address;
   if (options.reuse_key)
     renew.reuse_key = true;
+  renew.pref_challs = options.preferred_challenges;
+  if (!options.manual_auth_hook.empty())
+    renew.manual_auth_hook = options.manual_auth_hook;
+  if (!options.manual_cleanup_hook.empty())
+    renew.manual_cleanup_hook = options.manual_cleanup_hook;
   renew.new_key = options.new_key;
   renew.account = account_request(options);
   renew.hooks = hook_config(options);

@@ -4,6 +4,7 @@
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
 #include "issuance/lineage_lookup.hpp"
+#include "issuance/solver_choice.hpp"
 #include "issuance/webroot_map.hpp"
 #include "renew/due.hpp"
 #include "renew/expiry_index.hpp"
@@ -13,6 +14,7 @@
 #include "util/log.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <iterator>
 #include <set>
@@ -198,6 +200,41 @@ std::vector<acme::Identifier> requested_identifiers(const CertonlyRequest& reque
   return acme::make_identifiers(facts.dns_names, facts.ip_addresses);
 }
 
+// The settings of the authenticator this command line chose; another
+// authenticator's (recorded by an earlier certonly) are dropped.
+void record_authenticator_settings(store::RenewalParams& params, const CertonlyRequest& request) {
+  params.webroot_map.clear();
+  params.webroot_path.clear();
+  params.http01_port.reset();
+  params.http01_address.clear();
+  params.tls_alpn01_port.reset();
+  params.manual_auth_hook.clear();
+  params.manual_cleanup_hook.clear();
+  params.dns_rfc2136_credentials.clear();
+  params.dns_rfc2136_propagation_seconds.reset();
+  params.dns_resolvers.clear();
+  if (request.authenticator == "webroot") {
+    params.webroot_map = request.webroot_map;
+    params.webroot_path = webroot_paths_of(request.webroot_map);
+  } else if (request.authenticator == "standalone") {
+    if (request.http01_port != 80)
+      params.http01_port = request.http01_port;
+    params.http01_address = request.http01_address;
+    if (request.tls_alpn01_port != 443)
+      params.tls_alpn01_port = request.tls_alpn01_port;
+  } else if (request.authenticator == "manual") {
+    params.manual_auth_hook = request.manual_auth_hook;
+    params.manual_cleanup_hook = request.manual_cleanup_hook;
+  } else if (request.authenticator == "dns-rfc2136") {
+    // Renewal runs from cron in another directory: keep the file it named.
+    if (!request.dns_rfc2136_credentials.empty())
+      params.dns_rfc2136_credentials =
+          std::filesystem::absolute(request.dns_rfc2136_credentials).lexically_normal().string();
+    params.dns_rfc2136_propagation_seconds = request.dns_rfc2136_propagation_seconds;
+    params.dns_resolvers = request.dns_resolvers;
+  }
+}
+
 } // namespace
 
 store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
@@ -210,18 +247,8 @@ store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
   // reuse_key disappears; neither flag keeps what the lineage recorded.
   if (auto reuse = request.key.reuse_key_setting())
     params.reuse_key = *reuse ? std::optional(true) : std::nullopt;
-  params.webroot_map.clear();
-  params.webroot_path.clear();
-  params.http01_port.reset();
-  params.http01_address.clear();
-  if (request.authenticator == "webroot") {
-    params.webroot_map = request.webroot_map;
-    params.webroot_path = webroot_paths_of(request.webroot_map);
-  } else {
-    if (request.http01_port != 80)
-      params.http01_port = request.http01_port;
-    params.http01_address = request.http01_address;
-  }
+  record_authenticator_settings(params, request);
+  params.pref_challs = normalize_challenge_types(request.pref_challs);
   params.must_staple = request.must_staple ? std::optional(true) : std::nullopt;
   params.preferred_chain = request.preferred_chain;
   params.preferred_profile = request.preferred_profile;
@@ -290,12 +317,11 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
         request.cert_name
             ? *request.cert_name
             : store::choose_lineage_name(request.paths, lineage_name_base(identifiers.front()));
-  // A wildcard the authenticator cannot validate (http-01) is refused before
-  // any hook runs. Only then: a standalone solver binds its port, which a
-  // pre-hook may first have to free (systemctl stop nginx).
-  if (std::any_of(identifiers.begin(), identifiers.end(),
-                  [](const acme::Identifier& id) { return id.value.starts_with("*."); }))
-    static_cast<void>(make_solver(context, issue.params, identifiers));
+  // Challenges the authenticator cannot answer (a wildcard without dns-01, no
+  // preferred challenge it knows) are refused before any hook runs. Solvers
+  // are made only later: a standalone one binds its port, which a pre-hook
+  // may first have to free (systemctl stop nginx).
+  static_cast<void>(challenge_types_for(issue.params, identifiers));
   issue.dry_run = request.dry_run;
   issue.new_key = request.key.new_key;
   result.domains.assign(names.begin(), names.end());
@@ -304,7 +330,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   hook_runner.run_pre_hooks();
   IssuedLineage issued;
   try {
-    issued = issue_lineage(context, issue);
+    issued = issue_lineage(context, issue, process_runner);
   } catch (const Error&) {
     hook_runner.run_post_hooks({}, result.domains);
     throw;

@@ -32,10 +32,17 @@ struct CertonlyRequest {
   std::optional<std::string> cert_name;
   bool expand = false;       // grow the lineage whose names are a subset of these
   bool duplicate = false;    // a new lineage even when one has exactly these names
-  std::string authenticator; // "standalone" or "webroot"
+  std::string authenticator; // "standalone", "webroot", "manual" or "dns-rfc2136"
   std::map<std::string, std::string> webroot_map; // for webroot: domain -> document root
   std::uint16_t http01_port = 80;
-  std::string http01_address; // "" = every address
+  std::string http01_address;           // "" = every address
+  std::uint16_t tls_alpn01_port = 443;  // standalone tls-alpn-01
+  std::vector<std::string> pref_challs; // --preferred-challenges, as typed
+  std::string manual_auth_hook;         // manual: shell commands
+  std::string manual_cleanup_hook;
+  std::string dns_rfc2136_credentials; // dns-rfc2136: the ini file
+  std::optional<int> dns_rfc2136_propagation_seconds;
+  std::vector<std::string> dns_resolvers; // ADDRESS[:PORT] checked instead of the zone's servers
   AccountRequest account;
   bool force_renewal = false;
   /// The key flags: an existing lineage changes only the key settings given
@@ -89,7 +96,9 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
 
 /// The renewal parameters certonly records: the lineage's earlier settings
 /// (previous) overridden by this command line. --reuse-key records
-/// reuse_key = True; --new-key removes it, as certbot's certonly does.
+/// reuse_key = True; --new-key removes it, as certbot's certonly does. Only
+/// the chosen authenticator's settings are kept (manual hooks, the RFC 2136
+/// credentials as an absolute path, ...), pref_challs in certbot's spelling.
 store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
                                              const std::optional<store::RenewalParams>& previous);
 

@@ -167,12 +167,17 @@ CertonlyCsrResult run_certonly_csr(const CertonlyRequest& request, http::Transpo
 
   RunContext context(request.paths, transport, clock, request.account);
   store::RenewalParams params = certonly_renewal_params(request, std::nullopt);
-  std::unique_ptr<challenge::Solver> solver = make_solver(context, params, identifiers);
+  util::SystemProcessRunner process_runner; // --manual hooks
+  std::vector<std::unique_ptr<challenge::Solver>> solvers =
+      make_solvers(context, params, identifiers, process_runner);
+  std::vector<challenge::Solver*> preferred_solvers;
+  for (const auto& solver : solvers)
+    preferred_solvers.push_back(solver.get());
   AccountClient account = context.client_for(request.server);
-  IssuedCertificate issued =
-      obtain_certificate(*account.client, account.thumbprint, identifiers, csr.der, {solver.get()},
-                         OrderPreferences{"", request.preferred_chain, request.preferred_profile,
-                                          request.required_profile});
+  IssuedCertificate issued = obtain_certificate(
+      *account.client, account.thumbprint, identifiers, csr.der, preferred_solvers,
+      OrderPreferences{"", request.preferred_chain, request.preferred_profile,
+                       request.required_profile});
   if (!crypto::certificate_matches_csr(issued.cert_pem, csr))
     throw acme::ProtocolError("the certificate from the CA is not for the CSR's key");
 

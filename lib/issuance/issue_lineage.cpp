@@ -1,7 +1,5 @@
 #include "issuance/issue_lineage.hpp"
 
-#include "challenge/http01_standalone.hpp"
-#include "challenge/http01_webroot.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/csr.hpp"
 #include "issuance/key_request.hpp"
@@ -14,18 +12,6 @@
 #include <memory>
 
 namespace certsmith::issuance {
-
-namespace {
-
-void refuse_wildcards_for_http01(const std::vector<acme::Identifier>& identifiers) {
-  for (const auto& identifier : identifiers)
-    if (identifier.value.starts_with("*."))
-      throw UsageError(fmt::format("{} is a wildcard name: a CA validates wildcards only over "
-                                   "dns-01, not http-01 (use a DNS authenticator)",
-                                   identifier.value));
-}
-
-} // namespace
 
 crypto::PrivateKey key_for(const IssueRequest& request) {
   crypto::KeySpec wanted = key_spec_of(request.params);
@@ -40,34 +26,6 @@ crypto::PrivateKey key_for(const IssueRequest& request) {
   return crypto::PrivateKey::generate(wanted);
 }
 
-std::unique_ptr<challenge::Solver> make_solver(RunContext& context,
-                                               const store::RenewalParams& params,
-                                               const std::vector<acme::Identifier>& identifiers) {
-  if (params.authenticator == "standalone" || params.authenticator == "webroot")
-    refuse_wildcards_for_http01(identifiers);
-  if (params.authenticator == "standalone") {
-    auto port = static_cast<std::uint16_t>(params.http01_port.value_or(80));
-    return std::make_unique<challenge::Http01StandaloneSolver>(
-        context.responder(params.http01_address, port));
-  }
-  if (params.authenticator == "webroot") {
-    std::map<std::string, std::filesystem::path> webroots;
-    for (const auto& identifier : identifiers) {
-      auto it = params.webroot_map.find(identifier.value);
-      if (it != params.webroot_map.end())
-        webroots.emplace(identifier.value, it->second);
-      else if (!params.webroot_path.empty()) // certbot: the last -w serves unmapped names
-        webroots.emplace(identifier.value, params.webroot_path.back());
-      else
-        throw UsageError(
-            fmt::format("no webroot for {}: give -w /path before its -d", identifier.value));
-    }
-    return std::make_unique<challenge::Http01WebrootSolver>(std::move(webroots));
-  }
-  throw UsageError(fmt::format("authenticator '{}' is not supported: use standalone or webroot",
-                               params.authenticator));
-}
-
 crypto::KeySpec key_spec_of(const store::RenewalParams& params) {
   if (params.key_type == "ecdsa")
     return {crypto::KeyAlgorithm::ecdsa,
@@ -78,8 +36,17 @@ crypto::KeySpec key_spec_of(const store::RenewalParams& params) {
 }
 
 IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request) {
-  std::unique_ptr<challenge::Solver> solver =
-      make_solver(context, request.params, request.identifiers);
+  static util::SystemProcessRunner system_runner; // thread-safe, like every runner
+  return issue_lineage(context, request, system_runner);
+}
+
+IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
+                            util::ProcessRunner& process_runner) {
+  std::vector<std::unique_ptr<challenge::Solver>> solvers =
+      make_solvers(context, request.params, request.identifiers, process_runner);
+  std::vector<challenge::Solver*> preferred_solvers;
+  for (const auto& solver : solvers)
+    preferred_solvers.push_back(solver.get());
   AccountClient account = context.client_for(request.params.server, request.params.account);
 
   crypto::PrivateKey key = key_for(request);
@@ -91,7 +58,7 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request) {
     (identifier.type == "ip" ? csr.ip_addresses : csr.dns_names).push_back(identifier.value);
   IssuedCertificate issued = obtain_certificate(
       *account.client, account.thumbprint, request.identifiers, crypto::make_csr_der(key, csr),
-      {solver.get()},
+      preferred_solvers,
       OrderPreferences{request.replaces, request.params.preferred_chain,
                        request.params.preferred_profile, request.params.required_profile});
 

@@ -1,14 +1,16 @@
 #pragma once
 // One certificate for one lineage, from the settings a renewal conf records:
-// pick the solver, get the account, make or reuse the key, obtain, and store
+// pick the solvers, get the account, make or reuse the key, obtain, and store
 // as a new lineage or the next version of an existing one. certonly and renew
 // both come through here.
 
 #include "acme/identifier.hpp"
 #include "challenge/solver.hpp"
 #include "issuance/run_context.hpp"
+#include "issuance/solver_choice.hpp"
 #include "store/lineage.hpp"
 #include "store/renewal_conf.hpp"
+#include "util/process_runner.hpp"
 
 #include <chrono>
 #include <memory>
@@ -40,14 +42,10 @@ struct IssuedLineage {
 
 /// Throws UsageError for settings that cannot work (unknown authenticator, a
 /// domain without a webroot), and the errors of obtain_certificate and store.
+/// Manual hooks run through process_runner (the 2-argument form: the system's).
+IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
+                            util::ProcessRunner& process_runner);
 IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request);
-
-/// The solver the conf's authenticator names, for these identifiers. Throws
-/// UsageError for an unknown authenticator, a domain without a webroot, or a
-/// wildcard name asked of an http-01 authenticator.
-std::unique_ptr<challenge::Solver> make_solver(RunContext& context,
-                                               const store::RenewalParams& params,
-                                               const std::vector<acme::Identifier>& identifiers);
 
 /// The private key an issuance uses: the lineage's own when params.reuse_key
 /// (and not new_key) and it is still the kind params asks for (algorithm, RSA

@@ -3,6 +3,7 @@
 #include "acme/ari.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "issuance/solver_choice.hpp"
 #include "issuance/webroot_map.hpp"
 #include "renew/ari_cache.hpp"
 #include "renew/ari_check.hpp"
@@ -175,6 +176,12 @@ store::RenewalParams params_for(const RenewOptions& options, const store::Lineag
     params.http01_address = *options.http01_address;
   if (options.reuse_key)
     params.reuse_key = *options.reuse_key;
+  if (!options.pref_challs.empty())
+    params.pref_challs = normalize_challenge_types(options.pref_challs);
+  if (options.manual_auth_hook)
+    params.manual_auth_hook = *options.manual_auth_hook;
+  if (options.manual_cleanup_hook)
+    params.manual_cleanup_hook = *options.manual_cleanup_hook;
   // certbot saves the command-line hooks of a renewal in place of the recorded ones.
   if (!options.hooks.pre_hooks.empty())
     params.pre_hook = options.hooks.pre_hooks.front();
@@ -188,7 +195,7 @@ store::RenewalParams params_for(const RenewOptions& options, const store::Lineag
 }
 
 void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunner& hook_runner,
-               Candidate& candidate) {
+               util::ProcessRunner& process_runner, Candidate& candidate) {
   LineageOutcome& outcome = candidate.outcome;
   store::Lineage& lineage = *candidate.lineage;
   try {
@@ -205,7 +212,7 @@ void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunn
 
     IssueRequest request{candidate.identifiers, params,         &lineage, "", options.dry_run,
                          candidate.cert_id,     options.new_key};
-    IssuedLineage issued = issue_lineage(context, request);
+    IssuedLineage issued = issue_lineage(context, request, process_runner);
     outcome.action = LineageOutcome::Action::renewed;
     outcome.not_after = issued.not_after;
     outcome.version = issued.version;
@@ -280,7 +287,7 @@ RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, 
     std::mutex progress_mutex;
     auto worker = [&] {
       for (std::size_t i = next++; i < due.size(); i = next++) {
-        renew_one(options, context, hook_runner, *due[i]);
+        renew_one(options, context, hook_runner, process_runner, *due[i]);
         if (options.on_progress) {
           std::lock_guard lock(progress_mutex);
           options.on_progress(++done, due.size());

@@ -35,6 +35,9 @@ struct RenewOptions {
   std::map<std::string, std::string> webroot_map;
   std::optional<int> http01_port;
   std::optional<std::string> http01_address;
+  std::vector<std::string> pref_challs; // --preferred-challenges; empty = the conf's
+  std::optional<std::string> manual_auth_hook;
+  std::optional<std::string> manual_cleanup_hook;
   std::optional<bool> reuse_key;
   bool new_key = false; // a fresh key this time; the conf's reuse_key stays (certbot)
   AccountRequest account;
