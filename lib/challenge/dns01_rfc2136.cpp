@@ -118,14 +118,11 @@ private:
       try {
         m_client->update(m_credentials.server, zone, changes, m_credentials.key);
       } catch (const NetworkError& error) {
-        // The server may have applied an update whose answer we lost.
+        // The server may have applied an update whose answer we lost. (A refusal,
+        // ChallengeError, already names server, zone and reason: it passes as is.)
         m_written.insert(m_written.end(), values.begin(), values.end());
         throw ChallengeError(fmt::format("RFC 2136 update of zone {} at {} failed: {}", shown(zone),
                                          shown(m_credentials.server), shown(error.what())));
-      } catch (const ChallengeError& error) {
-        throw ChallengeError(fmt::format("RFC 2136 update of zone {} at {} refused: {}",
-                                         shown(zone), shown(m_credentials.server),
-                                         shown(error.what())));
       }
       m_written.insert(m_written.end(), values.begin(), values.end());
     }

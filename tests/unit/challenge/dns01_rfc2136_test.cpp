@@ -279,7 +279,7 @@ TEST_CASE("rfc2136 solver: a refused update fails perform; cleanup removes only 
   fixture.dns->refuse_updates("other.test", "the TSIG key was not accepted (BADSIG)");
   const std::vector<Task> tasks{dns_task("example.test", "a.t"), dns_task("other.test", "c.t")};
   CHECK_THROWS_WITH(fixture.solver->perform(tasks),
-                    Contains("zone other.test at 192.0.2.53:5353 refused") && Contains("BADSIG"));
+                    Contains("the TSIG key was not accepted (BADSIG)"));
   REQUIRE(fixture.dns->updates().size() == 2);
 
   fixture.solver->cleanup(tasks);
@@ -300,7 +300,8 @@ TEST_CASE("rfc2136 solver: an update whose answer was lost is removed too") {
   Fixture fixture;
   fixture.dns->lose_update_answers("example.test");
   const std::vector<Task> tasks{dns_task("example.test", "a.t")};
-  CHECK_THROWS_AS(fixture.solver->perform(tasks), ChallengeError);
+  CHECK_THROWS_WITH(fixture.solver->perform(tasks),
+                    Contains("update of zone example.test at 192.0.2.53:5353 failed"));
   CHECK(fixture.dns->txt_at("_acme-challenge.example.test").size() == 1);
   CHECK_NOTHROW(fixture.solver->cleanup(tasks)); // its own answer is lost too: logged, not thrown
   CHECK(fixture.dns->txt_at("_acme-challenge.example.test").empty());
