@@ -12,7 +12,8 @@ Zones (both allow updates signed with either key):
 Keys: `certsmith-sha256.` (hmac-sha256) and `certsmith-sha512.` (hmac-sha512), fresh secrets per run.
 
 named runs in the foreground without -u (as whoever runs the tests: when root, `-u bind` would need the
-whole path to the workdir to be readable by bind), `recursion no`, rndc controls off, everything it writes
+whole path to the workdir to be readable by bind), recursion for loopback only (to follow CNAMEs between
+its zones), rndc controls off, everything it writes
 (journals, pid, session key, log) in `workdir`.
 
     /usr/bin/python3 tests/e2e/bind_env.py up --state-dir DIR
@@ -167,7 +168,12 @@ class BindEnv:
             f'  managed-keys-directory "{w}";\n'
             f"  listen-on port {self.port} {{ 127.0.0.1; }};\n"
             "  listen-on-v6 { none; };\n"
-            "  recursion no;\n"
+            # With recursion off, BIND 9.18 answers a CNAME into another of its own zones with the
+            # CNAME alone, and Pebble's resolver does not chase it: delegated validation
+            # (_acme-challenge CNAME into acme-delegate.test) needs named to follow it. Only loopback
+            # may ask, and every name the tests use is in a local zone.
+            "  recursion yes;\n"
+            "  allow-recursion { 127.0.0.1; };\n"
             "  allow-query { any; };\n"
             "  dnssec-validation no;\n"
             "  notify no;\n"
