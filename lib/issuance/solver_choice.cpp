@@ -81,10 +81,12 @@ void check_identifiers(const std::string& authenticator, const AuthenticatorChal
   }
 }
 
+// A port from the renewal conf, which anyone may have edited (0: any free
+// port, which the unit tests use).
 std::uint16_t port_of(const std::optional<int>& configured, int fallback, const char* option) {
   int port = configured.value_or(fallback);
-  if (port < 1 || port > 65535)
-    throw UsageError(fmt::format("{} must be a port from 1 to 65535, not {}", option, port));
+  if (port < 0 || port > 65535)
+    throw UsageError(fmt::format("{} must be a port up to 65535, not {}", option, port));
   return static_cast<std::uint16_t>(port);
 }
 
