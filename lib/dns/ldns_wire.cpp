@@ -295,6 +295,15 @@ Packet update_packet(const std::string& zone, const std::vector<UpdateChange>& c
 
 SignedUpdate sign_update(ldns_struct_pkt& update, const TsigKey& key) {
   std::string algorithm = tsig_algorithm_name(key.algorithm);
+  // Checked here: ldns's error path for a bad secret leaks, and its message is vague.
+  const std::string& secret = key.secret_base64;
+  if (secret.empty() || secret.size() % 4 != 0 ||
+      secret.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+          std::string::npos) {
+    throw UsageError("the TSIG secret of the key '" + util::escape_untrusted(key.name, 100) +
+                     "' is not base64");
+  }
   std::string key_name = absolute(key.name);
   ldns_status status = ldns_pkt_tsig_sign(&update, key_name.c_str(), key.secret_base64.c_str(), 300,
                                           algorithm.c_str(), nullptr);
