@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
+#include <string_view>
 #include <utility>
 
 namespace certsmith::challenge {
@@ -32,6 +33,24 @@ std::string shown(const dns::NameServer& server) {
 // RFC 8555 §8.4: the TXT value is base64url(SHA-256(key authorization)).
 std::string txt_value(const Task& task) {
   return crypto::base64url_encode(crypto::sha256(task.key_authorization));
+}
+
+// True when the update's answer refused it outright (NOTAUTH, REFUSED,
+// NOTZONE, or a TSIG BADSIG/BADKEY/BADTIME), so nothing was applied. The DNS
+// client says which only in its message, whose reason comes last
+// (dns::wire::update_failure).
+bool is_explicit_refusal(std::string_view message) {
+  constexpr std::string_view k_refusals[] = {"(NOTAUTH)",
+                                             "(REFUSED)",
+                                             "(NOTZONE)",
+                                             "(BADSIG)",
+                                             "(BADKEY)",
+                                             "(BADTIME)",
+                                             "(BADSIG: wrong secret or algorithm)"};
+  return std::any_of(std::begin(k_refusals), std::end(k_refusals), [&](std::string_view refusal) {
+    return message.size() >= refusal.size() &&
+           message.substr(message.size() - refusal.size()) == refusal;
+  });
 }
 
 // One TXT value this solver wrote (or may have written: an update whose answer
@@ -118,11 +137,19 @@ private:
       try {
         m_client->update(m_credentials.server, zone, changes, m_credentials.key);
       } catch (const NetworkError& error) {
-        // The server may have applied an update whose answer we lost. (A refusal,
-        // ChallengeError, already names server, zone and reason: it passes as is.)
+        // The server may have applied an update whose answer we lost.
         m_written.insert(m_written.end(), values.begin(), values.end());
         throw ChallengeError(fmt::format("RFC 2136 update of zone {} at {} failed: {}", shown(zone),
                                          shown(m_credentials.server), shown(error.what())));
+      } catch (const std::exception& error) {
+        // Anything but an explicit refusal may have been applied (a NOERROR
+        // answer whose TSIG does not verify was): its values are removed at
+        // cleanup, and deleting an absent value is a no-op (RFC 2136 §3.4.2.4).
+        // The error already names server, zone and reason: it passes as is.
+        if (!is_explicit_refusal(error.what())) {
+          m_written.insert(m_written.end(), values.begin(), values.end());
+        }
+        throw;
       }
       m_written.insert(m_written.end(), values.begin(), values.end());
     }

@@ -27,6 +27,9 @@ constexpr const char* k_prefix = "dns_rfc2136_";
 // certbot's ALGORITHMS table, matched case-insensitively as certbot does.
 constexpr const char* k_algorithms[] = {"hmac-md5",    "hmac-sha1",   "hmac-sha224",
                                         "hmac-sha256", "hmac-sha384", "hmac-sha512"};
+// Names certbot accepts that ldns 1.8.3 cannot sign with: refused here, with
+// the alternatives named, rather than failing later at the first update.
+constexpr const char* k_unsigned_algorithms[] = {"hmac-sha224", "hmac-sha384"};
 // certbot-dns-rfc2136 signs with HMAC-MD5 when the file names no algorithm.
 constexpr const char* k_default_algorithm = "hmac-md5";
 
@@ -233,10 +236,16 @@ Rfc2136Credentials read_rfc2136_credentials(const std::filesystem::path& path) {
   if (algorithm.empty()) {
     algorithm = k_default_algorithm;
   }
+  if (std::find(std::begin(k_unsigned_algorithms), std::end(k_unsigned_algorithms), algorithm) !=
+      std::end(k_unsigned_algorithms)) {
+    file.fail(fmt::format("dns_rfc2136_algorithm {} is not supported: the DNS library certsmith "
+                          "signs with (ldns) cannot compute it; use HMAC-SHA256 or HMAC-SHA512",
+                          shown(optional("algorithm"))));
+  }
   if (std::find(std::begin(k_algorithms), std::end(k_algorithms), algorithm) ==
       std::end(k_algorithms)) {
-    file.fail(fmt::format("unknown dns_rfc2136_algorithm {} (HMAC-MD5, HMAC-SHA1, HMAC-SHA224, "
-                          "HMAC-SHA256, HMAC-SHA384 or HMAC-SHA512)",
+    file.fail(fmt::format("unknown dns_rfc2136_algorithm {} (HMAC-MD5, HMAC-SHA1, HMAC-SHA256 "
+                          "or HMAC-SHA512)",
                           shown(optional("algorithm"))));
   }
   credentials.key.algorithm = algorithm;

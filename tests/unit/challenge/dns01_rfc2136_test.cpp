@@ -138,11 +138,21 @@ TEST_CASE("rfc2136 credentials: port, and certbot's default algorithm HMAC-MD5")
   CHECK(read.server == NameServer{"192.0.2.53", 5353});
   CHECK(read.key.algorithm == "hmac-md5");
   for (const std::string algorithm :
-       {"HMAC-MD5", "HMAC-SHA1", "HMAC-SHA224", "HMAC-SHA256", "HMAC-SHA384", "HMAC-SHA512"}) {
+       {"HMAC-MD5", "HMAC-SHA1", "HMAC-SHA256", "hmac-sha256", "HMAC-SHA512"}) {
     const CredentialsFile with(valid_file("dns_rfc2136_algorithm = " + algorithm + "\n"));
     std::string lower = algorithm;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     CHECK(read_rfc2136_credentials(with.path()).key.algorithm == lower);
+  }
+}
+
+TEST_CASE("rfc2136 credentials: certbot's HMAC-SHA224 and HMAC-SHA384 are refused (ldns cannot "
+          "sign with them)") {
+  for (const std::string algorithm : {"HMAC-SHA224", "hmac-sha384", "HMAC-SHA384"}) {
+    const std::string message =
+        read_error(valid_file("dns_rfc2136_algorithm = " + algorithm + "\n"));
+    CHECK_THAT(message, Contains("dns_rfc2136_algorithm " + algorithm + " is not supported") &&
+                            Contains("use HMAC-SHA256 or HMAC-SHA512"));
   }
 }
 
@@ -305,6 +315,41 @@ TEST_CASE("rfc2136 solver: an update whose answer was lost is removed too") {
   CHECK(fixture.dns->txt_at("_acme-challenge.example.test").size() == 1);
   CHECK_NOTHROW(fixture.solver->cleanup(tasks)); // its own answer is lost too: logged, not thrown
   CHECK(fixture.dns->txt_at("_acme-challenge.example.test").empty());
+}
+
+TEST_CASE("rfc2136 solver: an update answered NOERROR without a valid TSIG is removed too") {
+  // The server applied it; only its answer's signature did not verify.
+  Fixture fixture;
+  fixture.dns->refuse_updates("example.test", "the DNS server 192.0.2.53:5353 refused the update "
+                                              "for example.test: its answer carries no valid "
+                                              "TSIG signature for our key");
+  const std::vector<Task> tasks{dns_task("example.test", "a.t")};
+  CHECK_THROWS_WITH(fixture.solver->perform(tasks), Contains("no valid TSIG signature"));
+  fixture.solver->cleanup(tasks);
+  REQUIRE(fixture.dns->updates().size() == 2);
+  CHECK(fixture.dns->updates()[1].changes.at(0).kind == UpdateChange::Kind::remove);
+  CHECK(fixture.dns->updates()[1].changes.at(0).txt == value_of("a.t"));
+}
+
+TEST_CASE("rfc2136 solver: a SERVFAIL answer is removed at cleanup; explicit refusals are not") {
+  for (const std::string why :
+       {"the server answered SERVFAIL (rcode 2)", "a record name is outside the zone (NOTZONE)",
+        "the server's policy does not allow this key to update the zone (REFUSED)",
+        "the server is not authoritative for the zone or did not accept the key (NOTAUTH)",
+        "the TSIG key was not accepted (BADSIG: wrong secret or algorithm)",
+        "the server does not know this TSIG key and algorithm (BADKEY)",
+        "check this machine's clock (BADTIME)"}) {
+    Fixture fixture;
+    fixture.dns->refuse_updates("example.test", "the DNS server 192.0.2.53:5353 refused the "
+                                                "update for example.test: " +
+                                                    why);
+    const std::vector<Task> tasks{dns_task("example.test", "a.t")};
+    CHECK_THROWS_WITH(fixture.solver->perform(tasks), Contains(why));
+    fixture.solver->cleanup(tasks);
+    const bool applied_maybe = why.find("SERVFAIL") != std::string::npos;
+    INFO(why);
+    CHECK(fixture.dns->updates().size() == (applied_maybe ? 2U : 1U));
+  }
 }
 
 TEST_CASE("rfc2136 solver: cleanup never throws and touches only its tasks' values") {
