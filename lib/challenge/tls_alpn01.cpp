@@ -36,15 +36,17 @@ public:
     std::lock_guard lock(m_mutex);
     for (auto& [key, certificate] : made) {
       m_responder->add(certificate);
-      m_published.insert_or_assign(key, certificate);
+      m_published.emplace(key, certificate);
     }
   }
 
   void cleanup(const std::vector<Task>& tasks) noexcept override {
     std::lock_guard lock(m_mutex);
     for (const Task& task : tasks) {
-      const auto found = m_published.find(Key{task.identifier, task.key_authorization});
-      if (found == m_published.end()) {
+      // The oldest publication of this task: a second perform's stays for its cleanup.
+      const Key key{task.identifier, task.key_authorization};
+      const auto found = m_published.lower_bound(key);
+      if (found == m_published.end() || found->first != key) {
         continue;
       }
       try {
@@ -86,7 +88,10 @@ private:
 
   std::shared_ptr<TlsAlpnResponder> m_responder;
   std::mutex m_mutex;
-  std::map<Key, crypto::TlsAlpnCertificate> m_published;
+  // A multimap: two orders in one run may send the same task (same name and
+  // key authorization); each perform publishes its own certificate and each
+  // cleanup withdraws one, so none is left presented.
+  std::multimap<Key, crypto::TlsAlpnCertificate> m_published;
 };
 
 } // namespace

@@ -4,11 +4,13 @@
 #include "util/escape.hpp"
 #include "util/log.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <iterator>
 #include <list>
 #include <mutex>
 #include <netinet/in.h>
@@ -22,9 +24,16 @@ namespace certsmith::challenge {
 
 namespace {
 
-// A CA opens a handful of connections per name; more than this at once is
-// someone else, and is turned away rather than given a thread.
+// A CA opens a handful of connections per name, each from its own validation
+// address. Anyone who can reach the port can connect too, so one source (an
+// IPv4 address or IPv6 /64) holds at most a few connections, and when all are
+// taken the oldest that has not sent its ClientHello makes room: silent
+// connections cannot keep the CA out.
 constexpr std::size_t k_max_connections = 64;
+constexpr std::size_t k_max_connections_per_source = 4;
+// Dropped connections wind down on their own threads; past this many threads
+// in all, a new connection waits for them (it is turned away).
+constexpr std::size_t k_max_threads = 2 * k_max_connections;
 constexpr int k_accept_poll_milliseconds = 1000;
 constexpr auto k_accept_backoff = std::chrono::milliseconds(100);
 
@@ -129,15 +138,42 @@ ChallengeError listen_failure(const ListenSpec& spec, std::uint16_t port, int er
 // perhaps reused).
 struct Connection {
   int fd = -1;
+  std::string source;
   bool finished = false;
+  bool dropped = false;
+  std::atomic<bool> client_hello_seen{false};
   std::thread thread;
+
+  bool holds_slot() const { return !finished && !dropped; }
 };
+
+// The source a connection is counted against: the IPv4 address (also when
+// mapped into IPv6), or the IPv6 /64 (one host usually has a whole /64).
+std::string source_of(const sockaddr_storage& peer) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (peer.ss_family == AF_INET) {
+    const auto& ipv4 = reinterpret_cast<const sockaddr_in&>(peer);
+    inet_ntop(AF_INET, &ipv4.sin_addr, text, sizeof text);
+    return text;
+  }
+  if (peer.ss_family != AF_INET6) {
+    return "unknown";
+  }
+  in6_addr address = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
+  if (IN6_IS_ADDR_V4MAPPED(&address)) {
+    inet_ntop(AF_INET, &address.s6_addr[12], text, sizeof text);
+    return text;
+  }
+  std::fill(std::begin(address.s6_addr) + 8, std::end(address.s6_addr), 0);
+  inet_ntop(AF_INET6, &address, text, sizeof text);
+  return std::string(text) + "/64";
+}
 
 } // namespace
 
 struct TlsAlpnResponder::Impl {
   crypto::TlsAlpnServer server;
-  std::chrono::milliseconds handshake_timeout{};
+  crypto::TlsAlpnServeLimits limits{};
   int listener = -1;
   int wake_read = -1;
   int wake_write = -1;
@@ -148,6 +184,7 @@ struct TlsAlpnResponder::Impl {
 
   void accept_loop();
   void accept_one();
+  bool make_room_for(const std::string& source);
   void serve(Connection& connection);
   void join_finished();
   void close_descriptors();
@@ -168,7 +205,10 @@ void TlsAlpnResponder::Impl::accept_loop() {
 }
 
 void TlsAlpnResponder::Impl::accept_one() {
-  const int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  sockaddr_storage peer{};
+  socklen_t peer_length = sizeof peer;
+  const int fd = accept4(listener, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                         SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) {
     // Out of descriptors or memory: poll would report the pending connection
     // again at once, so wait a little instead of spinning.
@@ -177,14 +217,15 @@ void TlsAlpnResponder::Impl::accept_one() {
     }
     return;
   }
+  std::string source = source_of(peer);
   std::lock_guard lock(connections_mutex);
-  if (connections.size() >= k_max_connections) {
-    util::log_debug("tls-alpn-01: {} connections open, turning one away", connections.size());
+  if (!make_room_for(source)) {
     close(fd);
     return;
   }
   Connection& connection = connections.emplace_back();
   connection.fd = fd;
+  connection.source = std::move(source);
   try {
     connection.thread = std::thread([this, &connection] { serve(connection); });
   } catch (const std::system_error& error) {
@@ -194,10 +235,51 @@ void TlsAlpnResponder::Impl::accept_one() {
   }
 }
 
+// Under connections_mutex: whether a connection from source may be served,
+// cutting off the oldest silent connection when every slot is taken.
+bool TlsAlpnResponder::Impl::make_room_for(const std::string& source) {
+  std::size_t open = 0;
+  std::size_t from_source = 0;
+  Connection* oldest_silent = nullptr;
+  for (Connection& connection : connections) {
+    if (!connection.holds_slot()) {
+      continue;
+    }
+    ++open;
+    from_source += connection.source == source ? 1 : 0;
+    if (oldest_silent == nullptr && !connection.client_hello_seen) {
+      oldest_silent = &connection;
+    }
+  }
+  if (from_source >= k_max_connections_per_source) {
+    util::log_debug("tls-alpn-01: {} already has {} connections open, turning one away", source,
+                    from_source);
+    return false;
+  }
+  if (connections.size() >= k_max_threads) {
+    util::log_debug("tls-alpn-01: {} connections still closing, turning one away",
+                    connections.size());
+    return false;
+  }
+  if (open < k_max_connections) {
+    return true;
+  }
+  if (oldest_silent == nullptr) {
+    util::log_debug("tls-alpn-01: {} handshakes under way, turning one away", open);
+    return false;
+  }
+  util::log_debug("tls-alpn-01: {} connections open, dropping a silent one from {}", open,
+                  oldest_silent->source);
+  // Its thread sees the connection end, closes the descriptor and finishes.
+  shutdown(oldest_silent->fd, SHUT_RDWR);
+  oldest_silent->dropped = true;
+  return true;
+}
+
 void TlsAlpnResponder::Impl::serve(Connection& connection) {
   crypto::TlsAlpnHandshake handshake;
   try {
-    handshake = server.serve(connection.fd, handshake_timeout);
+    handshake = server.serve(connection.fd, limits, &connection.client_hello_seen);
   } catch (const std::exception& error) {
     handshake.failure = error.what();
   }
@@ -244,9 +326,10 @@ void TlsAlpnResponder::Impl::close_descriptors() {
 }
 
 TlsAlpnResponder::TlsAlpnResponder(const std::string& address, std::uint16_t port,
-                                   std::chrono::milliseconds handshake_timeout)
+                                   std::chrono::milliseconds handshake_timeout,
+                                   std::chrono::milliseconds client_hello_timeout)
     : m_impl(std::make_unique<Impl>()) {
-  m_impl->handshake_timeout = handshake_timeout;
+  m_impl->limits = {client_hello_timeout, handshake_timeout};
   ListenSpec spec = address.empty() ? any_ipv6(port) : parse_literal(address, port);
   m_impl->listener = open_listener(spec);
   int error = errno;

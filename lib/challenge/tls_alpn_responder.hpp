@@ -19,17 +19,22 @@ public:
   /// falling back to IPv4 only where IPv6 is unavailable); otherwise the literal
   /// IPv4 or IPv6 address given; port 0 picks a free port. Throws ChallengeError
   /// naming address, port and reason ("cannot listen on [::]:443 for tls-alpn-01: ...").
-  /// handshake_timeout bounds how long one client may hold a connection.
+  /// handshake_timeout bounds how long one client may hold a connection, and
+  /// client_hello_timeout how long it may before sending its ClientHello. One
+  /// source holds at most a few connections; when all slots are taken the
+  /// oldest connection that has not sent a ClientHello is dropped for the new.
   TlsAlpnResponder(const std::string& address, std::uint16_t port,
-                   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10));
+                   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10),
+                   std::chrono::milliseconds client_hello_timeout = std::chrono::seconds(2));
   /// Stops accepting, cuts connections still in their handshake and waits for them.
   ~TlsAlpnResponder();
   TlsAlpnResponder(const TlsAlpnResponder&) = delete;
   TlsAlpnResponder& operator=(const TlsAlpnResponder&) = delete;
 
-  /// Present certificate to clients asking for its server name with acme-tls/1.
+  /// Present certificate to clients asking for its server name with acme-tls/1
+  /// (the newest added for a name while several are present).
   void add(const crypto::TlsAlpnCertificate& certificate);
-  /// Stop presenting certificate (no-op when another replaced it or it is unknown).
+  /// Withdraw certificate only; others for its name stay (no-op when unknown).
   void remove(const crypto::TlsAlpnCertificate& certificate);
   /// The port actually bound (useful after port 0).
   std::uint16_t port() const;

@@ -4,6 +4,7 @@
 // for ALPN "acme-tls/1" under the certificate's server name. The sockets are
 // the caller's (challenge/); this header keeps OpenSSL types out of sight.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -57,6 +58,14 @@ struct TlsAlpnHandshake {
   std::string failure;
 };
 
+/// How long serve waits: for the ClientHello (a client that connects and stays
+/// silent is let go early, so it cannot hold a slot for long), and for the whole
+/// handshake once the ClientHello has arrived.
+struct TlsAlpnServeLimits {
+  std::chrono::milliseconds client_hello;
+  std::chrono::milliseconds handshake;
+};
+
 /// A TLS 1.2+ server context answering tls-alpn-01 handshakes. A client that
 /// offers no "acme-tls/1" or names no served server is refused during the
 /// handshake (RFC 8737 §3: the validation certificate answers nothing else).
@@ -68,16 +77,23 @@ public:
   TlsAlpnServer(const TlsAlpnServer&) = delete;
   TlsAlpnServer& operator=(const TlsAlpnServer&) = delete;
 
-  /// Present certificate for its server name, replacing any other for that name.
+  /// Present certificate for its server name. Several may be added for one name
+  /// (parallel orders); the most recently added one still present is served.
   void add(const TlsAlpnCertificate& certificate);
-  /// Stop presenting certificate; a different one added since for the same
-  /// name stays (another lineage's order may be using it).
+  /// Withdraw one addition of exactly this certificate; the others for its name
+  /// stay (another lineage's order may be using them). Unknown: no-op.
   void remove(const TlsAlpnCertificate& certificate);
 
   /// Run the server side of one handshake on a connected socket within timeout,
   /// then send close_notify. The socket is made non-blocking and left open: the
   /// caller closes it. Never throws for anything the peer does.
-  TlsAlpnHandshake serve(int socket, std::chrono::milliseconds timeout);
+  TlsAlpnHandshake serve(int socket, std::chrono::milliseconds timeout) {
+    return serve(socket, TlsAlpnServeLimits{timeout, timeout}, nullptr);
+  }
+  /// As above under limits; client_hello_seen, when given, is set once the
+  /// ClientHello has arrived (the listener's sign that this is a real client).
+  TlsAlpnHandshake serve(int socket, const TlsAlpnServeLimits& limits,
+                         std::atomic<bool>* client_hello_seen);
 
   struct Impl;
 

@@ -3,6 +3,7 @@
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <vector>
 
 namespace certsmith::crypto {
 
@@ -26,6 +28,8 @@ using SslPtr = std::unique_ptr<SSL, detail::Deleter<SSL_free>>;
 struct ConnectionState {
   std::string server_name;
   std::string refusal;
+  bool client_hello_seen = false;
+  std::atomic<bool>* announce_client_hello = nullptr;
 };
 
 // Reads one length-prefixed field of a ClientHello extension body; nullopt when
@@ -119,15 +123,18 @@ std::string openssl_reason() {
 struct TlsAlpnServer::Impl {
   SslCtxPtr context;
   std::mutex mutex;
-  std::map<std::string, TlsAlpnCertificate, std::less<>> certificates;
+  // Per server name, every certificate presented and not yet withdrawn, oldest
+  // first: parallel orders for one name (renew workers) each add their own, the
+  // newest is served, and a cleanup takes away exactly its own.
+  std::map<std::string, std::vector<TlsAlpnCertificate>, std::less<>> certificates;
 
   std::optional<TlsAlpnCertificate> lookup(std::string_view server_name) {
     std::lock_guard lock(mutex);
     const auto found = certificates.find(server_name);
-    if (found == certificates.end()) {
+    if (found == certificates.end() || found->second.empty()) {
       return std::nullopt;
     }
-    return found->second;
+    return found->second.back();
   }
 };
 
@@ -139,6 +146,10 @@ namespace {
 int on_client_hello(SSL* ssl, int* alert, void* argument) {
   auto* impl = static_cast<TlsAlpnServer::Impl*>(argument);
   auto* state = static_cast<ConnectionState*>(SSL_get_app_data(ssl));
+  state->client_hello_seen = true;
+  if (state->announce_client_hello != nullptr) {
+    state->announce_client_hello->store(true);
+  }
   const unsigned char* data = nullptr;
   std::size_t size = 0;
   std::optional<std::string> host;
@@ -252,22 +263,34 @@ TlsAlpnServer::~TlsAlpnServer() = default;
 
 void TlsAlpnServer::add(const TlsAlpnCertificate& certificate) {
   std::lock_guard lock(m_impl->mutex);
-  m_impl->certificates.insert_or_assign(certificate.server_name(), certificate);
+  m_impl->certificates[certificate.server_name()].push_back(certificate);
 }
 
 void TlsAlpnServer::remove(const TlsAlpnCertificate& certificate) {
   std::lock_guard lock(m_impl->mutex);
   const auto found = m_impl->certificates.find(certificate.server_name());
-  if (found != m_impl->certificates.end() && found->second == certificate) {
+  if (found == m_impl->certificates.end()) {
+    return;
+  }
+  // The newest copy of this very certificate goes; the others stay as they were.
+  auto& presented = found->second;
+  const auto newest = std::find(presented.rbegin(), presented.rend(), certificate);
+  if (newest != presented.rend()) {
+    presented.erase(std::next(newest).base());
+  }
+  if (presented.empty()) {
     m_impl->certificates.erase(found);
   }
 }
 
-TlsAlpnHandshake TlsAlpnServer::serve(int socket, std::chrono::milliseconds timeout) {
+TlsAlpnHandshake TlsAlpnServer::serve(int socket, const TlsAlpnServeLimits& limits,
+                                      std::atomic<bool>* client_hello_seen) {
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + timeout;
+  const auto started = Clock::now();
+  const auto client_hello_limit = std::min(limits.client_hello, limits.handshake);
   TlsAlpnHandshake result;
   ConnectionState state;
+  state.announce_client_hello = client_hello_seen;
   const SigpipeBlock sigpipe_block;
   ERR_clear_error();
   SslPtr ssl(SSL_new(m_impl->context.get()));
@@ -292,12 +315,16 @@ TlsAlpnHandshake TlsAlpnServer::serve(int socket, std::chrono::milliseconds time
       result.failure = state.refusal.empty() ? openssl_reason() : state.refusal;
       break;
     }
+    const auto deadline =
+        started + (state.client_hello_seen ? limits.handshake : client_hello_limit);
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     pollfd descriptor{socket, events, 0};
     const int ready = left > 0 ? poll(&descriptor, 1, static_cast<int>(left)) : 0;
     if (ready == 0) {
-      result.failure = "handshake timed out";
+      result.failure = state.client_hello_seen || client_hello_limit == limits.handshake
+                           ? "handshake timed out"
+                           : "no ClientHello in time";
       break;
     }
     if (ready < 0 && errno != EINTR) {

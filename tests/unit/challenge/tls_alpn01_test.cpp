@@ -7,7 +7,9 @@
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,17 +41,38 @@ TlsAlpnClientOptions validator(const std::string& server_name) {
   return options;
 }
 
+// A TCP connection to 127.0.0.1:port from source (any 127/8 address works on
+// Linux, so one test can play many hosts).
+int connect_from(const std::string& source, std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  REQUIRE(inet_pton(AF_INET, source.c_str(), &local.sin_addr) == 1);
+  REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) == 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  return fd;
+}
+
+// Whether the server has closed fd (EOF or reset) within wait.
+bool closed_by_server(int fd, std::chrono::milliseconds wait) {
+  pollfd descriptor{fd, POLLIN, 0};
+  if (poll(&descriptor, 1, static_cast<int>(wait.count())) <= 0) {
+    return false;
+  }
+  char byte = 0;
+  return recv(fd, &byte, 1, MSG_DONTWAIT) <= 0;
+}
+
 // A TCP connection that sends nothing, held open until destroyed.
 struct SilentClient {
   int fd = -1;
-  explicit SilentClient(std::uint16_t port) {
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-  }
+  explicit SilentClient(std::uint16_t port, const std::string& source = "127.0.0.1")
+      : fd(connect_from(source, port)) {}
   ~SilentClient() { close(fd); }
   SilentClient(const SilentClient&) = delete;
   SilentClient& operator=(const SilentClient&) = delete;
@@ -101,6 +124,50 @@ TEST_CASE("tls-alpn-01 responder refuses other ALPN protocols and unserved names
   CHECK_FALSE(tls_alpn_connect("127.0.0.1", responder->port(), validator("")).completed);
   CHECK(tls_alpn_connect("127.0.0.1", responder->port(), validator("example.com")).completed);
   solver->cleanup({task_for("example.com")});
+}
+
+TEST_CASE("tls-alpn-01: parallel orders for one name on a shared responder do not withdraw "
+          "each other's certificate",
+          "[challenge][tls-alpn]") {
+  auto responder = std::make_shared<TlsAlpnResponder>("127.0.0.1", 0);
+  const auto served_value = [&responder] {
+    const auto served = tls_alpn_connect("127.0.0.1", responder->port(), validator("example.com"));
+    return served.completed ? served.acme_identifier_value : std::string();
+  };
+  const auto value_for = [](const std::string& key_authorization) {
+    return std::string("\x04\x20", 2) + sha256(key_authorization);
+  };
+
+  SECTION("two workers, two solvers, two orders") {
+    auto first_worker = make_tls_alpn01_solver(responder);
+    auto second_worker = make_tls_alpn01_solver(responder);
+    first_worker->perform({task_for("example.com", "first.key-authorization")});
+    second_worker->perform({task_for("example.com", "second.key-authorization")});
+    CHECK(served_value() == value_for("second.key-authorization"));
+    first_worker->cleanup({task_for("example.com", "first.key-authorization")});
+    CHECK(served_value() == value_for("second.key-authorization"));
+    second_worker->cleanup({task_for("example.com", "second.key-authorization")});
+    CHECK(served_value().empty());
+  }
+  SECTION("the newer order's cleanup first leaves the older one served, then nothing") {
+    auto first_worker = make_tls_alpn01_solver(responder);
+    auto second_worker = make_tls_alpn01_solver(responder);
+    first_worker->perform({task_for("example.com", "first.key-authorization")});
+    second_worker->perform({task_for("example.com", "second.key-authorization")});
+    second_worker->cleanup({task_for("example.com", "second.key-authorization")});
+    CHECK(served_value() == value_for("first.key-authorization"));
+    first_worker->cleanup({task_for("example.com", "first.key-authorization")});
+    CHECK(served_value().empty());
+  }
+  SECTION("one solver given the same task twice keeps it until both cleanups") {
+    auto solver = make_tls_alpn01_solver(responder);
+    solver->perform({task_for("example.com")});
+    solver->perform({task_for("example.com")});
+    solver->cleanup({task_for("example.com")});
+    CHECK(served_value() == value_for(k_key_authorization));
+    solver->cleanup({task_for("example.com")});
+    CHECK(served_value().empty());
+  }
 }
 
 TEST_CASE("tls-alpn-01 solver refuses wildcards, other challenge types and bad identifiers "
@@ -179,5 +246,66 @@ TEST_CASE("tls-alpn-01 responder on every address answers IPv4 and IPv6 loopback
   if (have_ipv6_loopback()) {
     CHECK(tls_alpn_connect("::1", responder->port(), validator("example.com")).completed);
   }
+  solver->cleanup({task_for("example.com")});
+}
+
+TEST_CASE("tls-alpn-01 responder lets a silent client go at the ClientHello timeout, long before "
+          "the handshake timeout",
+          "[challenge][tls-alpn]") {
+  auto responder = std::make_shared<TlsAlpnResponder>("127.0.0.1", 0, 30s, 300ms);
+  SilentClient silent(responder->port());
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(closed_by_server(silent.fd, 5s));
+  CHECK(std::chrono::steady_clock::now() - started < 3s);
+}
+
+TEST_CASE("tls-alpn-01 responder: silent clients from one address hold at most 4 connections and "
+          "do not keep a validator from another address out",
+          "[challenge][tls-alpn]") {
+  auto responder = std::make_shared<TlsAlpnResponder>("127.0.0.1", 0, 30s, 30s);
+  auto solver = make_tls_alpn01_solver(responder);
+  solver->perform({task_for("example.com")});
+  std::vector<std::unique_ptr<SilentClient>> silent;
+  for (int i = 0; i < 10; ++i) {
+    silent.push_back(std::make_unique<SilentClient>(responder->port()));
+  }
+  // The acceptor takes them in order: the first 4 are held, the rest closed.
+  for (std::size_t i = 4; i < silent.size(); ++i) {
+    INFO("silent client " << i);
+    CHECK(closed_by_server(silent[i]->fd, 3s));
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    INFO("silent client " << i);
+    CHECK_FALSE(closed_by_server(silent[i]->fd, 0ms));
+  }
+  const int validator_fd = connect_from("127.0.0.2", responder->port());
+  CHECK(certsmith::testing::tls_alpn_handshake(validator_fd, validator("example.com")).completed);
+  close(validator_fd);
+  solver->cleanup({task_for("example.com")});
+}
+
+TEST_CASE("tls-alpn-01 responder: with every slot held by silent clients, a validator still gets "
+          "in and the oldest silent connection is the one dropped",
+          "[challenge][tls-alpn]") {
+  auto responder = std::make_shared<TlsAlpnResponder>("127.0.0.1", 0, 30s, 30s);
+  auto solver = make_tls_alpn01_solver(responder);
+  solver->perform({task_for("example.com")});
+  // 16 addresses x 4 connections fill all 64 slots.
+  std::vector<std::unique_ptr<SilentClient>> silent;
+  for (int host = 1; host <= 16; ++host) {
+    for (int i = 0; i < 4; ++i) {
+      silent.push_back(
+          std::make_unique<SilentClient>(responder->port(), "127.0.0." + std::to_string(host)));
+    }
+  }
+  usleep(300 * 1000); // let the acceptor take them all
+  for (const auto& client : silent) {
+    REQUIRE_FALSE(closed_by_server(client->fd, 0ms));
+  }
+  const int validator_fd = connect_from("127.0.1.1", responder->port());
+  CHECK(certsmith::testing::tls_alpn_handshake(validator_fd, validator("example.com")).completed);
+  close(validator_fd);
+  CHECK(closed_by_server(silent.front()->fd, 3s));
+  CHECK_FALSE(closed_by_server(silent.back()->fd, 0ms));
   solver->cleanup({task_for("example.com")});
 }

@@ -3,6 +3,7 @@
 #include "support/tls_alpn_client.hpp"
 #include "util/error.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <future>
 #include <sys/socket.h>
@@ -181,6 +182,48 @@ TEST_CASE("server stops presenting a removed certificate, but keeps one that rep
         expected_acme_identifier("other.key-authorization"));
 }
 
+TEST_CASE("two orders validating one name: the newest is served, each cleanup withdraws only its "
+          "own and nothing withdrawn comes back",
+          "[crypto][tls-alpn]") {
+  const auto older = TlsAlpnCertificate::create("example.com", "older.key-authorization");
+  const auto newer = TlsAlpnCertificate::create("example.com", "newer.key-authorization");
+  const auto served_value = [](TlsAlpnServer& server) {
+    const Outcome outcome = handshake(server, client_for("example.com"));
+    return outcome.client.completed ? outcome.client.acme_identifier_value : std::string();
+  };
+
+  SECTION("the older order finishes first: the newer one stays served") {
+    TlsAlpnServer server;
+    server.add(older);
+    server.add(newer);
+    CHECK(served_value(server) == expected_acme_identifier("newer.key-authorization"));
+    server.remove(older);
+    CHECK(served_value(server) == expected_acme_identifier("newer.key-authorization"));
+    server.remove(newer);
+    CHECK(served_value(server).empty());
+  }
+  SECTION("the newer order finishes first: the older one, still validating, is served again") {
+    TlsAlpnServer server;
+    server.add(older);
+    server.add(newer);
+    server.remove(newer);
+    CHECK(served_value(server) == expected_acme_identifier("older.key-authorization"));
+    server.remove(older);
+    CHECK(served_value(server).empty());
+  }
+  SECTION("the same certificate added twice needs two removals; unknown removals change nothing") {
+    TlsAlpnServer server;
+    server.add(older);
+    server.add(older);
+    server.remove(newer);
+    server.remove(older);
+    CHECK(served_value(server) == expected_acme_identifier("older.key-authorization"));
+    server.remove(older);
+    server.remove(older);
+    CHECK(served_value(server).empty());
+  }
+}
+
 TEST_CASE("server gives up on a client that never speaks, within its timeout",
           "[crypto][tls-alpn]") {
   TlsAlpnServer server;
@@ -195,6 +238,38 @@ TEST_CASE("server gives up on a client that never speaks, within its timeout",
   CHECK(result.failure == "handshake timed out");
   CHECK(elapsed >= 250ms);
   CHECK(elapsed < 3s);
+}
+
+TEST_CASE("server lets a silent client go at the ClientHello limit; a real client gets the whole "
+          "handshake limit and is reported as having sent its ClientHello",
+          "[crypto][tls-alpn]") {
+  TlsAlpnServer server;
+  server.add(TlsAlpnCertificate::create("example.com", k_key_authorization));
+  int sockets[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) == 0);
+  std::atomic<bool> silent_sent_hello{false};
+  const auto started = std::chrono::steady_clock::now();
+  const TlsAlpnHandshake silent = server.serve(sockets[0], {200ms, 30s}, &silent_sent_hello);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  close(sockets[0]);
+  close(sockets[1]);
+  CHECK_FALSE(silent.completed);
+  CHECK(silent.failure == "no ClientHello in time");
+  CHECK_FALSE(silent_sent_hello);
+  CHECK(elapsed < 3s);
+
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) == 0);
+  std::atomic<bool> client_sent_hello{false};
+  auto served = std::async(std::launch::async, [&server, &client_sent_hello, fd = sockets[0]] {
+    return server.serve(fd, {2s, 5s}, &client_sent_hello);
+  });
+  const TlsAlpnClientResult client = tls_alpn_handshake(sockets[1], client_for("example.com"));
+  const TlsAlpnHandshake result = served.get();
+  close(sockets[0]);
+  close(sockets[1]);
+  CHECK(client.completed);
+  CHECK(result.completed);
+  CHECK(client_sent_hello);
 }
 
 TEST_CASE("server survives garbage and a peer that hangs up mid-handshake", "[crypto][tls-alpn]") {
