@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace certsmith::dns {
@@ -68,6 +69,11 @@ public:
   virtual void update(const NameServer& server, const std::string& zone,
                       const std::vector<UpdateChange>& changes, const TsigKey& key) = 0;
 };
+
+/// True when `secret` is a TSIG secret ldns can sign with: non-empty canonical
+/// base64, padded with '=' to a multiple of 4 characters (as tsig-keygen and
+/// certbot-dns-rfc2136 write it). The credentials reader uses the same rule.
+bool is_tsig_secret(std::string_view secret);
 
 /// The ldns client, over UDP with TCP fallback, `timeout` per exchange.
 std::unique_ptr<DnsClient> make_ldns_client(std::chrono::milliseconds timeout);

@@ -207,15 +207,22 @@ std::string tsig_algorithm_name(const std::string& algorithm) {
   if (lower == "hmac-md5" || lower == "hmac-md5.sig-alg.reg.int") {
     return "hmac-md5.sig-alg.reg.int.";
   }
-  for (const char* known :
-       {"hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"}) {
+  for (const char* known : {"hmac-sha1", "hmac-sha256", "hmac-sha512"}) {
     if (lower == known) {
       return lower + ".";
     }
   }
+  // ldns 1.8.3 computes only these MACs (its table misspells hmac-sha384), so a
+  // key of another algorithm would fail at every update with a vague error.
+  if (lower == "hmac-sha384" || lower == "hmac-sha224") {
+    std::string upper = lower;
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    throw UsageError("TSIG algorithm " + upper +
+                     " is not supported here: use HMAC-SHA256 or HMAC-SHA512");
+  }
   throw UsageError("unknown TSIG algorithm '" + util::escape_untrusted(algorithm, 60) +
-                   "' (use HMAC-SHA512, HMAC-SHA384, HMAC-SHA256, HMAC-SHA224, HMAC-SHA1 or "
-                   "HMAC-MD5)");
+                   "' (use HMAC-SHA512, HMAC-SHA256, HMAC-SHA1 or HMAC-MD5)");
 }
 
 Bytes query_packet(const std::string& name, RecordType type, bool recursion_desired,
@@ -296,13 +303,9 @@ Packet update_packet(const std::string& zone, const std::vector<UpdateChange>& c
 SignedUpdate sign_update(ldns_struct_pkt& update, const TsigKey& key) {
   std::string algorithm = tsig_algorithm_name(key.algorithm);
   // Checked here: ldns's error path for a bad secret leaks, and its message is vague.
-  const std::string& secret = key.secret_base64;
-  if (secret.empty() || secret.size() % 4 != 0 ||
-      secret.find_first_not_of(
-          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
-          std::string::npos) {
+  if (!is_tsig_secret(key.secret_base64)) {
     throw UsageError("the TSIG secret of the key '" + util::escape_untrusted(key.name, 100) +
-                     "' is not base64");
+                     "' is not base64 (padded with '=' to a multiple of 4 characters)");
   }
   std::string key_name = absolute(key.name);
   ldns_status status = ldns_pkt_tsig_sign(&update, key_name.c_str(), key.secret_base64.c_str(), 300,
@@ -311,7 +314,7 @@ SignedUpdate sign_update(ldns_struct_pkt& update, const TsigKey& key) {
   if (status != LDNS_STATUS_OK || tsig == nullptr || ldns_rr_rdf(tsig, 3) == nullptr) {
     throw UsageError("could not sign the DNS update with the TSIG key '" +
                      util::escape_untrusted(key.name, 100) +
-                     "': " + ldns_get_errorstr_by_id(status) + " (is the secret base64?)");
+                     "': " + ldns_get_errorstr_by_id(status));
   }
   const ldns_rdf* mac = ldns_rr_rdf(tsig, 3);
   SignedUpdate signed_update;
@@ -333,9 +336,16 @@ UpdateResult parse_update_answer(const Bytes& wire, std::uint16_t expected_id, c
     Rdf mac(
         ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA, request_mac.size(), request_mac.data()));
     std::string key_name = absolute(key.name);
+    // ldns detaches the TSIG RR while it computes the MAC and, when that fails
+    // (an algorithm it cannot compute, a bad secret), returns without putting it
+    // back: the RR is then ours to free.
+    ldns_rr* saved = ldns_pkt_tsig(pkt.get());
     result.tsig_verified =
         mac && ldns_pkt_tsig_verify(pkt.get(), wire.data(), wire.size(), key_name.c_str(),
                                     key.secret_base64.c_str(), mac.get());
+    if (ldns_pkt_tsig(pkt.get()) == nullptr) {
+      ldns_rr_free(saved);
+    }
   }
   return result;
 }
@@ -383,3 +393,34 @@ std::string update_failure(const UpdateResult& result, const std::string& server
 }
 
 } // namespace certsmith::dns::wire
+
+namespace certsmith::dns {
+
+bool is_tsig_secret(std::string_view secret) {
+  // What ldns's b64_pton decodes into the buffer ldns gives it: groups of four
+  // characters, '=' only as the padding of the last group, and no bits left
+  // over past the last byte. Whitespace, which ldns would skip, is refused:
+  // certbot's credentials never contain any.
+  static constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (secret.empty() || secret.size() % 4 != 0) {
+    return false;
+  }
+  std::size_t padding = 0;
+  while (padding < 2 && secret[secret.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  const std::string_view data = secret.substr(0, secret.size() - padding);
+  if (data.find_first_not_of(alphabet) != std::string_view::npos) {
+    return false;
+  }
+  if (padding == 0) {
+    return true;
+  }
+  // The last character before the padding carries 4 (one '=') or 2 (two)
+  // bits that must be zero.
+  const auto last = alphabet.find(data.back());
+  return (last & (padding == 2 ? 0x0f : 0x03)) == 0;
+}
+
+} // namespace certsmith::dns

@@ -247,6 +247,46 @@ TEST_CASE("TSIG: algorithms by certbot's names, bad secrets refused before sendi
   CHECK_THROWS_AS(wire::sign_update(*update, TsigKey{"k", "c2VjcmV0", "gss-tsig"}), UsageError);
 }
 
+TEST_CASE("TSIG: HMAC-SHA384 and HMAC-SHA224, which ldns cannot compute, are refused plainly") {
+  CHECK_THROWS_WITH(wire::tsig_algorithm_name("HMAC-SHA384"),
+                    "TSIG algorithm HMAC-SHA384 is not supported here: use HMAC-SHA256 or "
+                    "HMAC-SHA512");
+  CHECK_THROWS_WITH(wire::tsig_algorithm_name("hmac-sha224."),
+                    Catch::StartsWith("TSIG algorithm HMAC-SHA224 is not supported here"));
+  auto update = wire::update_packet("example.test",
+                                    {{UpdateChange::Kind::add, "a.example.test", "x", 60}}, 1);
+  CHECK_THROWS_AS(wire::sign_update(*update, TsigKey{"k", "c2VjcmV0", "hmac-sha384"}), UsageError);
+  // Every algorithm still offered really signs.
+  for (const char* algorithm : {"HMAC-SHA512", "HMAC-SHA256", "HMAC-SHA1", "HMAC-MD5"}) {
+    CHECK_NOTHROW(wire::sign_update(*update, TsigKey{"k", "c2VjcmV0", algorithm}));
+    ldns_rr_free(ldns_pkt_tsig(update.get()));
+    ldns_pkt_set_tsig(update.get(), nullptr);
+  }
+}
+
+TEST_CASE("TSIG: is_tsig_secret accepts exactly the secrets ldns signs with") {
+  for (const char* good :
+       {"YQ==", "YWI=", "YWJj", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ=", "+/+/", "AA=="}) {
+    INFO(good);
+    CHECK(is_tsig_secret(good));
+    ldns_pkt* pkt = ldns_pkt_new();
+    CHECK(ldns_pkt_tsig_sign(pkt, "k.", good, 300, "hmac-sha256.", nullptr) == LDNS_STATUS_OK);
+    ldns_pkt_free(pkt);
+  }
+  // Unpadded (ldns refuses it at signing), stray bits, padding in the middle,
+  // whitespace, other alphabets, empty.
+  for (const char* bad : {"YWJ", "YQ", "YR==", "YWJ=", "Y===", "====", "YQ==YQ==", "YQ= =",
+                          "YQ==\n", "YW-_", "", "Y Q=", "YQ\0="}) {
+    INFO(bad);
+    CHECK_FALSE(is_tsig_secret(bad));
+  }
+  CHECK_FALSE(is_tsig_secret(std::string_view("YQ\0=", 4)));
+  auto update = wire::update_packet("example.test",
+                                    {{UpdateChange::Kind::add, "a.example.test", "x", 60}}, 1);
+  CHECK_THROWS_WITH(wire::sign_update(*update, TsigKey{"k", "YWJ", "hmac-sha256"}),
+                    Catch::Contains("is not base64 (padded with '='"));
+}
+
 TEST_CASE("TSIG: a signed answer verifies with the key and not with another") {
   TsigKey key{"certsmith-key", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ=", "hmac-sha256"};
   auto update = wire::update_packet("example.test",
@@ -273,6 +313,11 @@ TEST_CASE("TSIG: a signed answer verifies with the key and not with another") {
   CHECK(good.tsig_verified);
   TsigKey other = key;
   other.secret_base64 = "b3RoZXItb3RoZXItb3RoZXItb3RoZXItb3RoZXItMTI=";
+  CHECK_FALSE(wire::parse_update_answer(answer, 77, other, signed_update.request_mac, server)
+                  .tsig_verified);
+  // A secret ldns cannot use makes its verify fail half-way (the TSIG RR
+  // detached from the packet): false, and nothing leaked (ASan/LSan).
+  other.secret_base64 = "not base64!";
   CHECK_FALSE(wire::parse_update_answer(answer, 77, other, signed_update.request_mac, server)
                   .tsig_verified);
   CHECK_THROWS_AS(wire::parse_update_answer(answer, 78, key, signed_update.request_mac, server),
