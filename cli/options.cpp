@@ -129,7 +129,8 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(0, 86400));
   app.add_option("--dns-resolvers", o.dns_resolvers,
                  "DNS servers (ADDRESS[:PORT]) to look up zones with and to check propagation on, "
-                 "instead of the zone's authoritative servers")
+                 "instead of the zone's authoritative servers; they must hold the zone (they "
+                 "are asked without recursion)")
       ->delimiter(',');
   app.add_flag("--manual", o.manual, "Answer challenges with --manual-auth-hook");
   app.add_option("--manual-auth-hook", o.manual_auth_hook,

@@ -15,6 +15,10 @@ namespace certsmith::dns {
 namespace {
 
 constexpr int k_max_cname_links = 8;
+// A hostile or broken zone cannot make us poll hundreds of servers.
+constexpr std::size_t k_max_ns_hosts = 16;
+constexpr std::size_t k_max_addresses_per_host = 4;
+constexpr int k_rcode_servfail = 2;
 
 std::string shown(std::string_view text) {
   return util::escape_untrusted(text, 256);
@@ -53,8 +57,10 @@ bool is_within(const std::string& name, const std::string& zone) {
   return name.ends_with(zone) && name[name.size() - zone.size() - 1] == '.';
 }
 
-// Asks the resolvers in order until one answers; a resolver that times out or
-// answers garbage is skipped, as a stub resolver would.
+// Asks the resolvers in order until one answers; a resolver that times out,
+// answers garbage or answers SERVFAIL (it could not resolve: a broken or
+// unreachable zone, bogus DNSSEC) is skipped, as a stub resolver would. A
+// SERVFAIL is never read as "no such record".
 Answer ask_resolvers(DnsClient& client, const std::vector<NameServer>& resolvers,
                      const std::string& name, RecordType type) {
   if (resolvers.empty()) {
@@ -64,7 +70,12 @@ Answer ask_resolvers(DnsClient& client, const std::vector<NameServer>& resolvers
   std::string failures;
   for (const auto& resolver : resolvers) {
     try {
-      return client.query(resolver, name, type, true);
+      Answer answer = client.query(resolver, name, type, true);
+      if (answer.rcode == k_rcode_servfail) {
+        failures += fmt::format("{}{}: SERVFAIL", failures.empty() ? "" : "; ", shown(resolver));
+        continue;
+      }
+      return answer;
     } catch (const NetworkError& error) {
       failures += fmt::format("{}{}: {}", failures.empty() ? "" : "; ", shown(resolver),
                               shown(error.what()));
@@ -133,6 +144,33 @@ std::optional<std::string> zone_from_soa_answer(const Answer& answer,
   return std::nullopt;
 }
 
+// Like certbot-dns-rfc2136: the server that takes the updates is asked first,
+// without recursion, and only an authoritative (AA) answer counts. Nothing
+// found there (or no answer) falls back to the resolvers.
+std::optional<std::string> find_zone_on(DnsClient& client, const NameServer& server,
+                                        const std::string& name) {
+  for (std::string candidate = name; !candidate.empty(); candidate = parent_of(candidate)) {
+    Answer answer;
+    try {
+      answer = client.query(server, candidate, RecordType::soa, false);
+    } catch (const NetworkError& error) {
+      util::log_warning("the DNS server {} did not answer for the zone of {} ({}); asking the "
+                        "resolvers",
+                        shown(server), shown(name), shown(error.what()));
+      return std::nullopt;
+    }
+    if (!answer.authoritative) {
+      continue; // REFUSED or a referral: not a zone it holds
+    }
+    if (auto zone = zone_from_soa_answer(answer, candidate)) {
+      return zone;
+    }
+  }
+  util::log_debug("the DNS server {} holds no zone above {}; asking the resolvers", shown(server),
+                  shown(name));
+  return std::nullopt;
+}
+
 std::string find_zone(DnsClient& client, const std::vector<NameServer>& resolvers,
                       const std::string& name) {
   for (std::string candidate = name; !candidate.empty(); candidate = parent_of(candidate)) {
@@ -145,39 +183,61 @@ std::string find_zone(DnsClient& client, const std::vector<NameServer>& resolver
       "cannot find the DNS zone of {}: no SOA record at it or any parent", shown(name)));
 }
 
-std::vector<NameServer> authoritative_servers(DnsClient& client, const PropagationOptions& options,
-                                              const std::string& zone) {
-  std::vector<NameServer> servers;
+// One NS host of the zone (or one --dns-resolvers server) and its addresses.
+// The host serves the values as soon as any one of its addresses does.
+struct Host {
+  std::string name;
+  std::vector<NameServer> addresses;
+};
+
+std::vector<Host> authoritative_hosts(DnsClient& client, const PropagationOptions& options,
+                                      const std::string& zone) {
+  std::vector<Host> hosts;
   const Answer ns = ask_resolvers(client, options.resolvers, zone, RecordType::ns);
   for (const auto& ns_record : ns.answer) {
     if (ns_record.type != RecordType::ns || normalized(ns_record.owner) != zone) {
       continue;
     }
-    const std::string host = normalized(ns_record.data);
+    if (hosts.size() == k_max_ns_hosts) {
+      util::log_warning("{} has more than {} name servers; checking the first {}", shown(zone),
+                        k_max_ns_hosts, k_max_ns_hosts);
+      break;
+    }
+    Host host{normalized(ns_record.data), {}};
+    if (std::any_of(hosts.begin(), hosts.end(),
+                    [&](const Host& h) { return h.name == host.name; })) {
+      continue;
+    }
     for (const RecordType type : {RecordType::a, RecordType::aaaa}) {
-      const Answer addresses = ask_resolvers(client, options.resolvers, host, type);
+      const Answer addresses = ask_resolvers(client, options.resolvers, host.name, type);
       for (const auto& record : addresses.answer) {
-        if (record.type != type) {
+        if (record.type != type || host.addresses.size() == k_max_addresses_per_host) {
           continue;
         }
         NameServer server{record.data, 53};
-        if (std::find(servers.begin(), servers.end(), server) == servers.end()) {
-          servers.push_back(std::move(server));
+        if (std::find(host.addresses.begin(), host.addresses.end(), server) ==
+            host.addresses.end()) {
+          host.addresses.push_back(std::move(server));
         }
       }
     }
+    if (!host.addresses.empty()) {
+      hosts.push_back(std::move(host));
+    }
   }
-  if (servers.empty()) {
+  if (hosts.empty()) {
     throw ChallengeError(fmt::format(
         "cannot find the authoritative servers of {}: no NS with an address", shown(zone)));
   }
-  return servers;
+  return hosts;
 }
 
-struct ServerState {
-  NameServer server;
-  bool done = false;
-  std::string last_seen; // what it served (or why it did not answer), for the error
+struct HostState {
+  Host host;
+  bool done = false;            // one of its addresses serves every value
+  bool answered = false;        // one of its addresses has answered at all
+  std::string last_seen;        // what each address served (or why not), for the error
+  std::set<std::string> warned; // addresses already reported unreachable
 };
 
 bool serves_all(const Answer& answer, const std::string& record_name,
@@ -200,16 +260,53 @@ bool serves_all(const Answer& answer, const std::string& record_name,
   });
 }
 
+// One poll of a host: its addresses in turn until one serves all values.
+void poll(DnsClient& client, HostState& state, const std::string& owner,
+          const std::vector<std::string>& values) {
+  state.last_seen.clear();
+  for (const auto& address : state.host.addresses) {
+    std::string seen;
+    try {
+      // RD=0: these servers hold the zone. A recursive resolver asked with RD
+      // would answer from the negative cache of a lookup made before the record
+      // was written, until that entry expires.
+      const Answer answer = client.query(address, owner, RecordType::txt, false);
+      state.answered = true;
+      state.done = serves_all(answer, owner, values, seen);
+    } catch (const NetworkError& error) {
+      seen = fmt::format("no answer: {}", shown(error.what()));
+      if (state.warned.insert(shown(address)).second) {
+        const std::string of = state.host.name == shown(address)
+                                   ? std::string()
+                                   : fmt::format(" of {}", shown(state.host.name));
+        util::log_warning("DNS propagation: skipping {}{}: {}", shown(address), of,
+                          shown(error.what()));
+      }
+    }
+    state.last_seen +=
+        fmt::format("{}{} has {}", state.last_seen.empty() ? "" : "; ", shown(address), seen);
+    if (state.done) {
+      return;
+    }
+  }
+}
+
 } // namespace
 
 ChallengeLocation locate_challenge_record(DnsClient& client, const PropagationOptions& options,
                                           const std::string& name) {
   const std::string start = "_acme-challenge." + normalized(name);
   const std::string record_name = follow_cnames(client, options.resolvers, start);
-  const std::string zone = find_zone(client, options.resolvers, record_name);
+  std::optional<std::string> zone;
+  if (options.zone_server) {
+    zone = find_zone_on(client, *options.zone_server, record_name);
+  }
+  if (!zone) {
+    zone = find_zone(client, options.resolvers, record_name);
+  }
   util::log_debug("TXT records for {} go to {} in zone {}", shown(name), shown(record_name),
-                  shown(zone));
-  return {record_name, zone};
+                  shown(*zone));
+  return {record_name, *zone};
 }
 
 void wait_for_txt(DnsClient& client, util::Clock& clock, const PropagationOptions& options,
@@ -220,36 +317,47 @@ void wait_for_txt(DnsClient& client, util::Clock& clock, const PropagationOption
     return;
   }
   const std::string owner = normalized(record_name);
-  // Recursive resolvers must recurse; authoritative servers answer from their
-  // own data only, which is exactly what we want to see.
-  const bool recursion = options.check_resolvers_only;
-  const std::vector<NameServer> servers =
-      options.check_resolvers_only ? options.resolvers
-                                   : authoritative_servers(client, options, normalized(zone));
-  std::vector<ServerState> states;
-  for (const auto& server : servers) {
-    states.push_back({server, false, {}});
+  std::vector<HostState> states;
+  if (options.check_resolvers_only) {
+    for (const auto& server : options.resolvers) {
+      states.push_back(HostState{Host{shown(server), {server}}, false, false, {}, {}});
+    }
+  } else {
+    for (auto& host : authoritative_hosts(client, options, normalized(zone))) {
+      states.push_back(HostState{std::move(host), false, false, {}, {}});
+    }
   }
   if (states.empty()) {
     throw ChallengeError(fmt::format("no DNS server to check {} on", shown(owner)));
   }
 
+  // Done when every host serves the values, except hosts none of whose
+  // addresses has ever answered: those were skipped with a warning, as long as
+  // some host answered.
+  auto finished = [&] {
+    return std::all_of(states.begin(), states.end(),
+                       [](const HostState& s) { return s.done || !s.answered; });
+  };
   const auto deadline = clock.now() + options.deadline;
   auto interval = options.first_interval;
-  for (;;) {
+  for (bool first = true;; first = false) {
     for (auto& state : states) {
-      if (state.done) {
-        continue;
-      }
-      try {
-        state.done = serves_all(client.query(state.server, owner, RecordType::txt, recursion),
-                                owner, values, state.last_seen);
-      } catch (const NetworkError& error) {
-        state.last_seen = fmt::format("no answer: {}", shown(error.what()));
+      if (!state.done) {
+        poll(client, state, owner, values);
       }
     }
-    if (std::all_of(states.begin(), states.end(), [](const auto& s) { return s.done; })) {
-      util::log_debug("every server serves the TXT values of {}", shown(owner));
+    const bool any_answered =
+        std::any_of(states.begin(), states.end(), [](const HostState& s) { return s.answered; });
+    if (first && !any_answered) {
+      std::string why;
+      for (const auto& state : states) {
+        why += fmt::format("{}{}", why.empty() ? "" : "; ", state.last_seen);
+      }
+      throw ChallengeError(fmt::format(
+          "DNS propagation: no DNS server holding {} could be reached ({})", shown(owner), why));
+    }
+    if (finished()) {
+      util::log_debug("every reachable server serves the TXT values of {}", shown(owner));
       return;
     }
     const auto now = clock.now();
@@ -263,8 +371,8 @@ void wait_for_txt(DnsClient& client, util::Clock& clock, const PropagationOption
 
   std::string missing;
   for (const auto& state : states) {
-    if (!state.done) {
-      missing += fmt::format("{}{} (has {})", missing.empty() ? "" : ", ", shown(state.server),
+    if (!state.done && state.answered) {
+      missing += fmt::format("{}{} ({})", missing.empty() ? "" : ", ", shown(state.host.name),
                              state.last_seen);
     }
   }

@@ -113,9 +113,12 @@ std::unique_ptr<challenge::Solver> make_rfc2136_solver(RunContext& context,
   challenge::Rfc2136Credentials credentials =
       challenge::read_rfc2136_credentials(params.dns_rfc2136_credentials);
   dns::PropagationOptions propagation;
-  // --dns-resolvers: those servers, and only they, must serve the records
-  // (split horizon, test set-ups); else the zone's authoritative servers,
-  // found from the system's resolvers.
+  // The zone is asked of the update server first, as certbot-dns-rfc2136 does.
+  propagation.zone_server = credentials.server;
+  // --dns-resolvers: those servers, which must hold the zone (they are asked
+  // without recursion), and only they, must serve the records (split horizon,
+  // test set-ups); else the zone's authoritative servers, found from the
+  // system's resolvers.
   for (const auto& resolver : params.dns_resolvers)
     propagation.resolvers.push_back(dns::parse_name_server(resolver));
   propagation.check_resolvers_only = !propagation.resolvers.empty();

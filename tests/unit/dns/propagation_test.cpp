@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
+#include <set>
 
 using Catch::Matchers::Contains;
 using certsmith::ChallengeError;
@@ -237,7 +238,7 @@ TEST_CASE("wait: a lying server fails at the deadline, named with what it serves
   }
 }
 
-TEST_CASE("wait: a server that never answers times out naming why") {
+TEST_CASE("wait: when no server answers at all it fails at once, naming why") {
   FakeDnsClient dns;
   FakeClock clock;
   auto opts = options();
@@ -247,8 +248,102 @@ TEST_CASE("wait: a server that never answers times out naming why") {
               [](int) -> Answer { throw NetworkError("no answer within 5 s"); });
   CHECK_THROWS_WITH(certsmith::dns::wait_for_txt(dns, clock, opts, "example.test",
                                                  "_acme-challenge.example.test", {"v1"}),
-                    Contains("127.0.0.53:53") && Contains("no answer within 5 s"));
-  CHECK(clock.sleeps().size() > 2);
+                    Contains("could be reached") && Contains("127.0.0.53:53") &&
+                        Contains("no answer within 5 s"));
+  CHECK(clock.sleeps().empty());
+}
+
+// example.test with one NS host "ns.example.test" of three addresses.
+const NameServer k_addr1{"192.0.2.11", 53};
+const NameServer k_addr2{"192.0.2.12", 53};
+const NameServer k_addr3{"2001:db8::13", 53};
+void publish_multi_address_host(FakeDnsClient& dns) {
+  dns.answer("example.test", RecordType::ns,
+             FakeDnsClient::with(
+                 {FakeDnsClient::record("example.test", RecordType::ns, "ns.example.test")}));
+  dns.answer("ns.example.test", RecordType::a,
+             FakeDnsClient::with(
+                 {FakeDnsClient::record("ns.example.test", RecordType::a, k_addr1.address),
+                  FakeDnsClient::record("ns.example.test", RecordType::a, k_addr2.address)}));
+  dns.answer("ns.example.test", RecordType::aaaa,
+             FakeDnsClient::with(
+                 {FakeDnsClient::record("ns.example.test", RecordType::aaaa, k_addr3.address)}));
+}
+
+TEST_CASE("wait: an NS host is done when any one of its addresses serves the values") {
+  FakeDnsClient dns;
+  FakeClock clock;
+  publish_multi_address_host(dns);
+  dns.respond(k_addr1, "_acme-challenge.example.test", RecordType::txt,
+              [](int) -> Answer { throw NetworkError("unreachable network"); });
+  dns.answer(k_addr2, "_acme-challenge.example.test", RecordType::txt,
+             txt("_acme-challenge.example.test", {"v1"}));
+  dns.answer(k_addr3, "_acme-challenge.example.test", RecordType::txt, FakeDnsClient::with({}));
+  certsmith::dns::wait_for_txt(dns, clock, options(), "example.test",
+                               "_acme-challenge.example.test", {"v1"});
+  CHECK(clock.sleeps().empty());
+  CHECK(queries_for(dns, "_acme-challenge.example.test", RecordType::txt) == 2); // addr3 not needed
+}
+
+TEST_CASE("wait: a host none of whose addresses answers is skipped; the deadline names only "
+          "hosts that answered without the values") {
+  FakeDnsClient dns;
+  FakeClock clock;
+  publish_two_name_servers(dns);
+  dns.respond(k_ns2, "_acme-challenge.example.test", RecordType::txt,
+              [](int) -> Answer { throw NetworkError("no route to host"); });
+  dns.answer(k_ns1, "_acme-challenge.example.test", RecordType::txt,
+             txt("_acme-challenge.example.test", {"v1"}));
+  certsmith::dns::wait_for_txt(dns, clock, options(), "example.test",
+                               "_acme-challenge.example.test", {"v1"});
+
+  FakeDnsClient late;
+  publish_two_name_servers(late);
+  late.respond(k_ns2, "_acme-challenge.example.test", RecordType::txt,
+               [](int) -> Answer { throw NetworkError("no route to host"); });
+  late.answer(k_ns1, "_acme-challenge.example.test", RecordType::txt, FakeDnsClient::with({}));
+  auto opts = options();
+  opts.deadline = 5s;
+  try {
+    certsmith::dns::wait_for_txt(late, clock, opts, "example.test", "_acme-challenge.example.test",
+                                 {"v1"});
+    FAIL("expected a ChallengeError");
+  } catch (const ChallengeError& error) {
+    CHECK_THAT(std::string(error.what()), Contains("ns1.example.test") &&
+                                              Contains("no TXT record") &&
+                                              !Contains("ns2.example.test"));
+  }
+}
+
+TEST_CASE("wait: at most 16 NS hosts of at most 4 addresses each are polled") {
+  FakeDnsClient dns;
+  FakeClock clock;
+  std::vector<certsmith::dns::Record> hosts;
+  for (int i = 0; i < 20; ++i) {
+    const std::string host = "ns" + std::to_string(i) + ".example.test";
+    hosts.push_back(FakeDnsClient::record("example.test", RecordType::ns, host));
+    std::vector<certsmith::dns::Record> addresses;
+    for (int a = 1; a <= 6; ++a) {
+      addresses.push_back(FakeDnsClient::record(
+          host, RecordType::a, "198.51." + std::to_string(i) + "." + std::to_string(a)));
+    }
+    dns.answer(host, RecordType::a, FakeDnsClient::with(addresses));
+  }
+  dns.answer("example.test", RecordType::ns, FakeDnsClient::with(hosts));
+  // Nobody serves: every address of every polled host is asked once per round.
+  auto opts = options();
+  opts.deadline = 0s;
+  CHECK_THROWS_AS(certsmith::dns::wait_for_txt(dns, clock, opts, "example.test",
+                                               "_acme-challenge.example.test", {"v1"}),
+                  ChallengeError);
+  std::set<std::string> asked;
+  for (const auto& query : dns.queries()) {
+    if (query.type == RecordType::txt) {
+      asked.insert(query.server.address);
+    }
+  }
+  CHECK(asked.size() == 16 * 4);
+  CHECK(queries_for(dns, "ns16.example.test", RecordType::a) == 0);
 }
 
 TEST_CASE("wait: one value of two is not enough") {
@@ -265,7 +360,73 @@ TEST_CASE("wait: one value of two is not enough") {
                   ChallengeError);
 }
 
-TEST_CASE("wait: check_resolvers_only asks the resolvers, recursively, and no NS walk") {
+TEST_CASE("locate: a SERVFAIL from a resolver means the next resolver, never a walk to the TLD") {
+  FakeDnsClient dns;
+  const NameServer broken{"127.0.0.3", 53};
+  const Answer servfail = FakeDnsClient::with({}, {}, 2);
+  for (const auto& name : {"_acme-challenge.example.test", "example.test", "test"}) {
+    dns.answer(broken, name, RecordType::soa, servfail);
+    dns.answer(broken, name, RecordType::cname, servfail);
+  }
+  dns.answer("example.test", RecordType::soa, soa_at("example.test"));
+  dns.answer("test", RecordType::soa, soa_at("test"));
+  auto opts = options();
+  opts.resolvers = {broken, k_resolver};
+  CHECK(certsmith::dns::locate_challenge_record(dns, opts, "example.test").zone == "example.test");
+
+  opts.resolvers = {broken};
+  CHECK_THROWS_WITH(certsmith::dns::locate_challenge_record(dns, opts, "example.test"),
+                    Contains("127.0.0.3:53: SERVFAIL"));
+  CHECK(queries_for(dns, "test", RecordType::soa) == 0);
+}
+
+TEST_CASE("locate: the zone server is asked first, without recursion, and only its AA answer "
+          "counts") {
+  const NameServer zone_server{"192.0.2.53", 5353};
+  auto opts = options();
+  opts.zone_server = zone_server;
+  {
+    FakeDnsClient dns;
+    dns.answer(
+        zone_server, "_acme-challenge.example.test", RecordType::soa,
+        FakeDnsClient::with(
+            {}, {FakeDnsClient::record("example.test", RecordType::soa, "ns1.example.test")}, 3));
+    const auto location = certsmith::dns::locate_challenge_record(dns, opts, "example.test");
+    CHECK(location.zone == "example.test");
+    for (const auto& query : dns.queries()) {
+      if (query.type == RecordType::soa) {
+        CHECK(query.server == zone_server);
+        CHECK_FALSE(query.recursion_desired);
+      }
+    }
+  }
+  {
+    // Not authoritative (a referral, REFUSED): the resolvers decide.
+    FakeDnsClient dns;
+    Answer referral =
+        FakeDnsClient::with({}, {FakeDnsClient::record("evil.test", RecordType::soa, "x")}, 0);
+    referral.authoritative = false;
+    for (const auto& name : {"_acme-challenge.example.test", "example.test", "test"}) {
+      dns.answer(zone_server, name, RecordType::soa, referral);
+    }
+    dns.answer(k_resolver, "example.test", RecordType::soa, soa_at("example.test"));
+    CHECK(certsmith::dns::locate_challenge_record(dns, opts, "example.test").zone ==
+          "example.test");
+  }
+  {
+    // No answer from it: the resolvers decide.
+    FakeDnsClient dns;
+    for (const auto& name : {"_acme-challenge.example.test", "example.test", "test"}) {
+      dns.respond(zone_server, name, RecordType::soa,
+                  [](int) -> Answer { throw NetworkError("timed out"); });
+    }
+    dns.answer(k_resolver, "example.test", RecordType::soa, soa_at("example.test"));
+    CHECK(certsmith::dns::locate_challenge_record(dns, opts, "example.test").zone ==
+          "example.test");
+  }
+}
+
+TEST_CASE("wait: check_resolvers_only asks the resolvers, without recursion, and no NS walk") {
   FakeDnsClient dns;
   FakeClock clock;
   auto opts = options();
@@ -276,7 +437,8 @@ TEST_CASE("wait: check_resolvers_only asks the resolvers, recursively, and no NS
                                {"v1"});
   REQUIRE(dns.queries().size() == 1);
   CHECK(dns.queries()[0].server == k_resolver);
-  CHECK(dns.queries()[0].recursion_desired);
+  // RD=0: a recursive resolver's negative cache of the name must not hide the record.
+  CHECK_FALSE(dns.queries()[0].recursion_desired);
 }
 
 TEST_CASE("wait: backoff doubles up to max_interval") {
