@@ -1,7 +1,11 @@
 // The DnsClient over ldns: one exchange with one server per call. Queries go
-// over UDP and are repeated over TCP when the answer is truncated; updates go
+// over UDP (sent a second time when the first gets no answer: UDP loses
+// packets) and are repeated over TCP when the answer is truncated; updates go
 // over TCP only (as certbot-dns-rfc2136 sends them), TSIG-signed, and the
 // answer's signature is checked before the update counts as done.
+//
+// Timeouts: ldns applies a timeout to each recv, not to the whole TCP
+// exchange, so a server trickling bytes can hold a TCP exchange longer.
 
 #include "dns/dns_client.hpp"
 #include "dns/ldns_include.hpp"
@@ -46,6 +50,10 @@ sockaddr_storage socket_address(const NameServer& server, socklen_t& length) {
   return address;
 }
 
+// An update may wait on the server's journal and zone transfer work: it gets
+// more time than a query.
+constexpr std::chrono::milliseconds k_update_timeout{30'000};
+
 class LdnsClient final : public DnsClient {
 public:
   explicit LdnsClient(std::chrono::milliseconds timeout) : timeout_(timeout) {}
@@ -54,9 +62,14 @@ public:
                bool recursion_desired) override {
     std::uint16_t id = random_id();
     wire::Bytes request = wire::query_packet(name, type, recursion_desired, id);
-    wire::Bytes reply = exchange(server, request, Transport::udp);
+    wire::Bytes reply;
+    try {
+      reply = exchange(server, request, Transport::udp, timeout_);
+    } catch (const NetworkError&) {
+      reply = exchange(server, request, Transport::udp, timeout_); // once more
+    }
     if (wire::truncated(reply)) {
-      reply = exchange(server, request, Transport::tcp);
+      reply = exchange(server, request, Transport::tcp, timeout_);
     }
     return wire::parse_answer(reply, id, name, type, describe(server));
   }
@@ -69,7 +82,7 @@ public:
     std::uint16_t id = random_id();
     wire::Packet update = wire::update_packet(zone, changes, id);
     wire::SignedUpdate signed_update = wire::sign_update(*update, key);
-    wire::Bytes reply = exchange(server, signed_update.wire, Transport::tcp);
+    wire::Bytes reply = exchange(server, signed_update.wire, Transport::tcp, k_update_timeout);
     wire::UpdateResult result =
         wire::parse_update_answer(reply, id, key, signed_update.request_mac, describe(server));
     if (result.rcode != 0 || result.tsig_error != 0 || !result.tsig_verified) {
@@ -78,7 +91,8 @@ public:
   }
 
 private:
-  wire::Bytes exchange(const NameServer& server, const wire::Bytes& request, Transport transport) {
+  static wire::Bytes exchange(const NameServer& server, const wire::Bytes& request,
+                              Transport transport, std::chrono::milliseconds limit) {
     socklen_t length = 0;
     sockaddr_storage address = socket_address(server, length);
     std::unique_ptr<ldns_buffer, BufferDeleter> buffer(ldns_buffer_new(request.size()));
@@ -87,8 +101,8 @@ private:
     }
     ldns_buffer_write(buffer.get(), request.data(), request.size()); // ldns sends up to position
     timeval timeout{};
-    timeout.tv_sec = static_cast<time_t>(timeout_.count() / 1000);
-    timeout.tv_usec = static_cast<suseconds_t>((timeout_.count() % 1000) * 1000);
+    timeout.tv_sec = static_cast<time_t>(limit.count() / 1000);
+    timeout.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
     std::uint8_t* reply = nullptr;
     std::size_t size = 0;
     ldns_status status =
@@ -99,8 +113,8 @@ private:
     if (status != LDNS_STATUS_OK || reply == nullptr || size == 0) {
       throw NetworkError("the DNS server " + describe(server) + " did not answer over " +
                          (transport == Transport::udp ? "UDP" : "TCP") + " within " +
-                         std::to_string(timeout_.count()) + " ms (" +
-                         ldns_get_errorstr_by_id(status) + ")");
+                         std::to_string(limit.count()) + " ms (" + ldns_get_errorstr_by_id(status) +
+                         ")");
     }
     return wire::Bytes(reply, reply + size);
   }
