@@ -40,14 +40,27 @@ std::string last_line_of(const std::string& output) {
   return newline == std::string::npos ? text : text.substr(newline + 1);
 }
 
-void log_output(const char* hook_name, const std::string& domain, const std::string& output) {
-  std::string_view rest(output);
+void log_stream(const char* hook_name, const std::string& domain, const char* stream,
+                const std::string& text) {
+  std::string_view rest(text);
   while (!rest.empty()) {
     auto end = rest.find('\n');
-    util::log_debug("{} for {} output: {}", hook_name, domain,
+    util::log_debug("{} for {} {}: {}", hook_name, domain, stream,
                     util::escape_untrusted(rest.substr(0, end)));
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
   }
+}
+
+void log_output(const char* hook_name, const std::string& domain,
+                const util::ProcessResult& result) {
+  log_stream(hook_name, domain, "stdout", result.stdout_text);
+  log_stream(hook_name, domain, "stderr", result.stderr_text);
+}
+
+// Why a hook failed: the last line of its stderr, else of its stdout.
+std::string failure_reason(const util::ProcessResult& result) {
+  std::string reason = last_line_of(result.stderr_text);
+  return reason.empty() ? last_line_of(result.stdout_text) : reason;
 }
 
 class ManualSolver : public Solver {
@@ -63,12 +76,13 @@ public:
       Environment env = environment_of(tasks, i);
       util::log_info("Running --manual-auth-hook for {} ({})", task.identifier, task.type);
       util::ProcessResult result = run(m_hooks.auth_hook, env);
-      log_output("--manual-auth-hook", task.identifier, result.output);
+      log_output("--manual-auth-hook", task.identifier, result);
       // Recorded before the verdict: a hook that failed half way may have
-      // left something behind, so its cleanup runs too.
-      m_auth_outputs[key_of(task)] = stripped(result.output);
+      // left something behind, so its cleanup runs too. As certbot: stdout
+      // only, so a warning on stderr never corrupts what cleanup receives.
+      m_auth_outputs[key_of(task)] = stripped(result.stdout_text);
       if (!result.succeeded()) {
-        std::string reason = last_line_of(result.output);
+        std::string reason = failure_reason(result);
         throw ChallengeError(fmt::format(
             "{}: --manual-auth-hook failed: {}{}", task.identifier, result.describe(),
             reason.empty() ? "" : fmt::format(" ({})", util::escape_untrusted(reason, 200))));
@@ -112,7 +126,7 @@ private:
     env.emplace_back("CERTBOT_AUTH_OUTPUT", auth_output);
     util::log_info("Running --manual-cleanup-hook for {}", tasks[i].identifier);
     util::ProcessResult result = run(m_hooks.cleanup_hook, env);
-    log_output("--manual-cleanup-hook", tasks[i].identifier, result.output);
+    log_output("--manual-cleanup-hook", tasks[i].identifier, result);
     if (!result.succeeded())
       util::log_warning("--manual-cleanup-hook for {} failed: {}", tasks[i].identifier,
                         result.describe());
@@ -122,6 +136,10 @@ private:
     util::ProcessRequest request;
     request.shell_command = command; // as certbot: the hook text is a shell command
     request.extra_env = std::move(env);
+    // certbot removes a CERTBOT_TOKEN of its own environment before a dns-01
+    // hook: one left there by whatever started certsmith must not look like ours.
+    if (m_type != "http-01")
+      request.unset_env.push_back("CERTBOT_TOKEN");
     try {
       return m_runner.run(request);
     } catch (const std::exception& error) { // a runner failing is a failed hook, not a crash

@@ -48,6 +48,9 @@ std::string invalid_reason(const ProcessRequest& request) {
       return "argument contains a NUL byte";
   if (has_nul(request.shell_command))
     return "command contains a NUL byte";
+  for (const auto& name : request.unset_env)
+    if (name.empty() || name.find('=') != std::string::npos || has_nul(name))
+      return fmt::format("invalid environment variable name '{}'", name);
   for (const auto& [name, value] : request.extra_env) {
     if (name.empty() || name.find('=') != std::string::npos || has_nul(name))
       return fmt::format("invalid environment variable name '{}'", name);
@@ -57,7 +60,7 @@ std::string invalid_reason(const ProcessRequest& request) {
   return {};
 }
 
-// The parent's environment with extra_env laid over it.
+// The parent's environment without unset_env, with extra_env laid over it.
 std::vector<std::string> build_environment(const ProcessRequest& request) {
   std::vector<std::string> env;
   for (char** entry = environ; entry && *entry; ++entry) {
@@ -65,7 +68,9 @@ std::vector<std::string> build_environment(const ProcessRequest& request) {
     std::string_view name = text.substr(0, text.find('='));
     bool overridden = std::any_of(request.extra_env.begin(), request.extra_env.end(),
                                   [&](const auto& pair) { return pair.first == name; });
-    if (!overridden)
+    bool unset = std::find(request.unset_env.begin(), request.unset_env.end(), name) !=
+                 request.unset_env.end();
+    if (!overridden && !unset)
       env.emplace_back(text);
   }
   const auto& extra = request.extra_env;
@@ -104,16 +109,16 @@ struct SpawnSetup {
   SpawnSetup& operator=(const SpawnSetup&) = delete;
 };
 
-// Child: stdout and stderr into the pipe (dup2 first, in case the pipe landed
-// on fd 0-2 because the parent had them closed), stdin from /dev/null, every
+// Child: stdout and stderr each into its pipe (dup2 first, in case a pipe
+// landed on fd 0-2 because the parent had them closed), stdin from /dev/null, every
 // other descriptor closed even if someone forgot O_CLOEXEC; its own process
 // group so a timeout reaches grandchildren; signal dispositions and mask reset,
 // because an inherited SIG_IGN for SIGPIPE or SIGTERM would change how a hook
 // behaves.
-int prepare_spawn(SpawnSetup& setup, int write_fd) {
-  int rc = posix_spawn_file_actions_adddup2(&setup.actions, write_fd, STDOUT_FILENO);
+int prepare_spawn(SpawnSetup& setup, int stdout_fd, int stderr_fd) {
+  int rc = posix_spawn_file_actions_adddup2(&setup.actions, stdout_fd, STDOUT_FILENO);
   if (rc == 0)
-    rc = posix_spawn_file_actions_adddup2(&setup.actions, write_fd, STDERR_FILENO);
+    rc = posix_spawn_file_actions_adddup2(&setup.actions, stderr_fd, STDERR_FILENO);
   if (rc == 0)
     rc = posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   if (rc == 0)
@@ -151,6 +156,8 @@ public:
       m_text += "\n[certsmith: stopped reading output: a background process kept it open]";
     return std::move(m_text);
   }
+  /// The kept bytes alone, without notes.
+  std::string take() { return std::move(m_text); }
 
 private:
   std::string m_text;
@@ -263,16 +270,23 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
   std::vector<char*> c_env = c_strings(env);
 
   // O_CLOEXEC at creation: another thread spawning at the same moment must not
-  // inherit the write end, or our EOF would wait for its child too.
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
+  // inherit a write end, or our EOF would wait for its child too.
+  int out_fds[2];
+  int err_fds[2];
+  if (::pipe2(out_fds, O_CLOEXEC) != 0)
     return start_failure(126, "cannot create a pipe: " + errno_text(errno));
+  if (::pipe2(err_fds, O_CLOEXEC) != 0) {
+    int code = errno;
+    ::close(out_fds[0]);
+    ::close(out_fds[1]);
+    return start_failure(126, "cannot create a pipe: " + errno_text(code));
+  }
 
   pid_t pid = -1;
   int rc;
   {
     SpawnSetup setup;
-    rc = prepare_spawn(setup, fds[1]);
+    rc = prepare_spawn(setup, out_fds[1], err_fds[1]);
     if (rc == 0) {
       bool search_path = !request.argv.empty() && args[0].find('/') == std::string::npos;
       rc = search_path ? ::posix_spawnp(&pid, args[0].c_str(), &setup.actions, &setup.attr,
@@ -281,26 +295,31 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
                                        c_args.data(), c_env.data());
     }
   }
-  ::close(fds[1]);
+  ::close(out_fds[1]);
+  ::close(err_fds[1]);
   if (rc == ENOEXEC && !request.argv.empty() && args[0].find('/') != std::string::npos &&
       args[0] != "/bin/sh") {
     // No #! line: run it as a shell script, as execvp() and /bin/sh do, so a
     // hook script that worked under certbot (which goes through the shell) works here.
     ProcessRequest as_script = request;
     as_script.argv.insert(as_script.argv.begin(), "/bin/sh");
-    ::close(fds[0]);
+    ::close(out_fds[0]);
+    ::close(err_fds[0]);
     return run(as_script);
   }
   if (rc != 0) {
-    ::close(fds[0]);
+    ::close(out_fds[0]);
+    ::close(err_fds[0]);
     return start_failure(rc == ENOENT ? 127 : 126,
                          fmt::format("cannot run {}: {}", args[0], errno_text(rc)));
   }
 
   Child child(pid);
   OutputCollector output;
+  OutputCollector streams[2]; // stdout, stderr
   ProcessResult result;
-  int read_fd = fds[0];
+  int read_fds[2] = {out_fds[0], err_fds[0]};
+  const auto open_count = [&] { return (read_fds[0] >= 0 ? 1 : 0) + (read_fds[1] >= 0 ? 1 : 0); };
   bool abandoned = false;
   const auto deadline = Clock::now() + request.timeout;
   Clock::time_point exited_at{};
@@ -312,7 +331,7 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
     if (child.try_reap() && !was_reaped)
       exited_at = Clock::now();
     auto now = Clock::now();
-    if (child.reaped() && read_fd < 0)
+    if (child.reaped() && open_count() == 0)
       break;
     if (child.reaped() && now - exited_at >= k_drain_after_exit) {
       abandoned = true;
@@ -323,30 +342,39 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
       break;
     }
     auto wait = std::min(std::chrono::duration_cast<milliseconds>(deadline - now), k_poll_tick);
-    if (read_fd < 0) {
+    if (open_count() == 0) {
       // The child closed its output but has not exited yet (or is exiting now).
       std::this_thread::sleep_for(std::min(wait, idle_pause));
       idle_pause = std::min(idle_pause * 2, milliseconds(50));
       continue;
     }
-    pollfd pfd{read_fd, POLLIN, 0};
-    int ready = ::poll(&pfd, 1, static_cast<int>(std::max<long long>(wait.count(), 1)));
+    // A closed stream's slot holds -1, which poll() skips.
+    pollfd pfds[2] = {{read_fds[0], POLLIN, 0}, {read_fds[1], POLLIN, 0}};
+    int ready = ::poll(pfds, 2, static_cast<int>(std::max<long long>(wait.count(), 1)));
     if (ready <= 0)
       continue; // timeout tick or EINTR
-    ssize_t n = ::read(read_fd, buffer, sizeof buffer);
-    if (n > 0) {
-      output.append(buffer, static_cast<std::size_t>(n));
-    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-      ::close(read_fd);
-      read_fd = -1;
+    for (int stream = 0; stream < 2; ++stream) {
+      if (read_fds[stream] < 0 || pfds[stream].revents == 0)
+        continue;
+      ssize_t n = ::read(read_fds[stream], buffer, sizeof buffer);
+      if (n > 0) {
+        output.append(buffer, static_cast<std::size_t>(n));
+        streams[stream].append(buffer, static_cast<std::size_t>(n));
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        ::close(read_fds[stream]);
+        read_fds[stream] = -1;
+      }
     }
   }
-  if (read_fd >= 0)
-    ::close(read_fd);
+  for (int fd : read_fds)
+    if (fd >= 0)
+      ::close(fd);
   if (result.timed_out)
     child.kill_group(request.kill_grace);
   child.fill(result);
   result.output = output.finish(abandoned);
+  result.stdout_text = streams[0].take();
+  result.stderr_text = streams[1].take();
   return result;
 }
 

@@ -23,6 +23,9 @@ struct ProcessRequest {
   /// Added to the inherited environment; a name already present is overridden
   /// (a name listed twice: the last value wins).
   std::vector<std::pair<std::string, std::string>> extra_env;
+  /// Names removed from the inherited environment (a name also in extra_env
+  /// keeps its extra_env value), e.g. a variable of ours a hook must not see.
+  std::vector<std::string> unset_env;
   /// Wall-clock limit; on expiry the child's process group gets SIGTERM, then
   /// SIGKILL once the child has exited or kill_grace has passed.
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
@@ -39,9 +42,15 @@ struct ProcessResult {
   int signal = 0;
   /// True when the timeout expired and the process group was killed.
   bool timed_out = false;
-  /// stdout and stderr interleaved as written, at most k_max_output bytes; a
-  /// note at the end says how much more was dropped.
+  /// stdout and stderr together in the order certsmith read them (each
+  /// stream's own bytes in order), at most k_max_output bytes; a note at the
+  /// end says how much more was dropped. For logs.
   std::string output;
+  /// What the program wrote to stdout alone, at most k_max_output bytes, with
+  /// no note added (certbot hands a hook's stdout on as CERTBOT_AUTH_OUTPUT).
+  std::string stdout_text;
+  /// What the program wrote to stderr alone, at most k_max_output bytes.
+  std::string stderr_text;
   /// Why the program could not be started (empty when it was).
   std::string error;
 
@@ -63,7 +72,7 @@ public:
 };
 
 /// The real runner: posix_spawn into a new process group, stdin from /dev/null,
-/// stdout+stderr into one pipe read with poll(); no descriptor but 0-2 survives
+/// stdout and stderr into two pipes read with poll(); no descriptor but 0-2 survives
 /// into the child. Safe to call from several threads at once.
 class SystemProcessRunner : public ProcessRunner {
 public:

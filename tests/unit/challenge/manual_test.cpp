@@ -26,10 +26,13 @@ std::string env(const certsmith::util::ProcessRequest& request, const std::strin
   return FakeProcessRunner::env_of(request, name).value_or("<unset>");
 }
 
-certsmith::util::ProcessResult exited(int code, std::string output = {}) {
+certsmith::util::ProcessResult exited(int code, std::string stdout_text = {},
+                                      std::string stderr_text = {}) {
   certsmith::util::ProcessResult result;
   result.exit_code = code;
-  result.output = std::move(output);
+  result.output = stdout_text + stderr_text;
+  result.stdout_text = std::move(stdout_text);
+  result.stderr_text = std::move(stderr_text);
   return result;
 }
 
@@ -50,6 +53,7 @@ TEST_CASE("manual http-01: the auth hook gets certbot's environment, values only
     CHECK(request.shell_command == "/etc/hooks/auth.sh --add"); // the command exactly as given
     CHECK(env(request, "CERTBOT_ALL_DOMAINS") == "a.example,b.example");
     CHECK(env(request, "CERTBOT_AUTH_OUTPUT") == "<unset>");
+    CHECK(request.unset_env.empty());
   }
   CHECK(env(requests[0], "CERTBOT_DOMAIN") == "a.example");
   CHECK(env(requests[0], "CERTBOT_VALIDATION") == "tokA.thumbprint");
@@ -76,13 +80,20 @@ TEST_CASE("manual dns-01: the validation is the base64url SHA-256 and there is n
   CHECK(env(requests[0], "CERTBOT_DOMAIN") == "example.org");
   CHECK(env(requests[0], "CERTBOT_TOKEN") == "<unset>");
   CHECK(env(requests[0], "CERTBOT_REMAINING_CHALLENGES") == "0");
+  // A CERTBOT_TOKEN in certsmith's own environment is removed, as certbot does.
+  CHECK(requests[0].unset_env == std::vector<std::string>{"CERTBOT_TOKEN"});
+
+  solver->cleanup({wildcard});
+  REQUIRE(runner.requests().size() == 2);
+  CHECK(runner.requests()[1].unset_env == std::vector<std::string>{"CERTBOT_TOKEN"});
 }
 
 TEST_CASE("manual: the cleanup hook gets the auth hook's output, stripped, per task") {
   FakeProcessRunner runner;
   runner.set_default([](const certsmith::util::ProcessRequest& request) {
     if (request.shell_command == k_hooks.auth_hook)
-      return exited(0, "  record-id-" + env(request, "CERTBOT_DOMAIN") + "\n\n");
+      return exited(0, "  record-id-" + env(request, "CERTBOT_DOMAIN") + "\n\n",
+                    "warning: zone is slow\n");
     return exited(0);
   });
   auto solver = make_manual_solver("dns-01", k_hooks, runner);
@@ -94,6 +105,7 @@ TEST_CASE("manual: the cleanup hook gets the auth hook's output, stripped, per t
   auto requests = runner.requests();
   REQUIRE(requests.size() == 4);
   CHECK(requests[2].shell_command == "/etc/hooks/cleanup.sh");
+  // stdout only, stripped: the warning on stderr is not part of it (certbot).
   CHECK(env(requests[2], "CERTBOT_AUTH_OUTPUT") == "record-id-a.example");
   CHECK(env(requests[2], "CERTBOT_VALIDATION") == env(requests[0], "CERTBOT_VALIDATION"));
   CHECK(env(requests[3], "CERTBOT_VALIDATION") == env(requests[1], "CERTBOT_VALIDATION"));
@@ -106,7 +118,7 @@ TEST_CASE("manual: the cleanup hook gets the auth hook's output, stripped, per t
 
 TEST_CASE("manual: a failing auth hook is a ChallengeError naming the domain and status") {
   FakeProcessRunner runner;
-  runner.set_result(k_hooks.auth_hook, exited(3, "adding the record\nzone \x1b[31mlocked\n"));
+  runner.set_result(k_hooks.auth_hook, exited(3, "adding the record\n", "zone \x1b[31mlocked\n"));
   auto solver = make_manual_solver("http-01", k_hooks, runner);
   std::vector<Task> tasks = {task("a.example", "http-01", "tokA"),
                              task("b.example", "http-01", "tokB")};

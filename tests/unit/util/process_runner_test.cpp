@@ -141,10 +141,33 @@ TEST_CASE("process runner: extra environment is added and overrides the inherite
   }
 }
 
-TEST_CASE("process runner: stdout and stderr are captured together, stdin is empty") {
-  auto result = run(shell("echo out; echo err >&2; echo out2; cat"));
+TEST_CASE("process runner: stdout and stderr are captured together and apart, stdin is empty") {
+  // The pauses let each write be read before the next: across the two
+  // streams the merged output is in the order certsmith read them.
+  auto result =
+      run(shell("echo out; sleep 0.2; echo err >&2; sleep 0.2; echo out2; printf tail >&2; cat"));
   CHECK(result.succeeded());
-  CHECK(result.output == "out\nerr\nout2\n");
+  CHECK(result.output.rfind("out\nerr\nout2\n", 0) == 0);
+  CHECK(result.output.size() == std::string("out\nerr\nout2\ntail").size());
+  CHECK(result.stdout_text == "out\nout2\n");
+  CHECK(result.stderr_text == "err\ntail");
+}
+
+TEST_CASE("process runner: unset_env removes an inherited variable") {
+  ::setenv("CERTSMITH_TEST_REMOVED", "from-parent", 1);
+  ::setenv("CERTSMITH_TEST_KEPT", "kept", 1);
+  auto request = shell("printf '%s|%s|%s' \"${CERTSMITH_TEST_REMOVED-unset}\" "
+                       "\"$CERTSMITH_TEST_KEPT\" \"$CERTSMITH_TEST_REPLACED\"");
+  request.unset_env = {"CERTSMITH_TEST_REMOVED", "CERTSMITH_TEST_REPLACED"};
+  request.extra_env = {{"CERTSMITH_TEST_REPLACED", "new"}};
+  auto result = run(request);
+  ::unsetenv("CERTSMITH_TEST_REMOVED");
+  ::unsetenv("CERTSMITH_TEST_KEPT");
+  CHECK(result.stdout_text == "unset|kept|new");
+
+  auto bad = shell("true");
+  bad.unset_env = {"A=B"};
+  CHECK(run(bad).exit_code == 126);
 }
 
 TEST_CASE("process runner: a program that cannot start is reported, not thrown") {
