@@ -114,6 +114,12 @@ int run_renew(const Options& options) {
     renew.manual_auth_hook = options.manual_auth_hook;
   if (!options.manual_cleanup_hook.empty())
     renew.manual_cleanup_hook = options.manual_cleanup_hook;
+  if (!options.dns_rfc2136_credentials.empty())
+    renew.dns_rfc2136_credentials = options.dns_rfc2136_credentials;
+  renew.dns_rfc2136_propagation_seconds = options.dns_rfc2136_propagation_seconds;
+  renew.dns_resolvers = options.dns_resolvers;
+  if (options.tls_alpn01_port != 443)
+    renew.tls_alpn01_port = options.tls_alpn01_port;
   renew.new_key = options.new_key;
   renew.account = account_request(options);
   renew.hooks = hook_config(options);

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fmt/format.h>
 #include <memory>
 #include <mutex>
@@ -160,7 +161,10 @@ private:
   std::vector<std::string> m_cert_ids;
 };
 
-store::RenewalParams params_for(const RenewOptions& options, const store::Lineage& lineage) {
+} // namespace
+
+store::RenewalParams renewal_params_for(const RenewOptions& options,
+                                        const store::Lineage& lineage) {
   store::RenewalParams params = lineage.params();
   if (options.server)
     params.server = *options.server;
@@ -182,6 +186,15 @@ store::RenewalParams params_for(const RenewOptions& options, const store::Lineag
     params.manual_auth_hook = *options.manual_auth_hook;
   if (options.manual_cleanup_hook)
     params.manual_cleanup_hook = *options.manual_cleanup_hook;
+  if (options.dns_rfc2136_credentials)
+    params.dns_rfc2136_credentials =
+        std::filesystem::absolute(*options.dns_rfc2136_credentials).lexically_normal().string();
+  if (options.dns_rfc2136_propagation_seconds)
+    params.dns_rfc2136_propagation_seconds = options.dns_rfc2136_propagation_seconds;
+  if (!options.dns_resolvers.empty())
+    params.dns_resolvers = options.dns_resolvers;
+  if (options.tls_alpn01_port)
+    params.tls_alpn01_port = options.tls_alpn01_port;
   // certbot saves the command-line hooks of a renewal in place of the recorded ones.
   if (!options.hooks.pre_hooks.empty())
     params.pre_hook = options.hooks.pre_hooks.front();
@@ -194,12 +207,14 @@ store::RenewalParams params_for(const RenewOptions& options, const store::Lineag
   return params;
 }
 
+namespace {
+
 void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunner& hook_runner,
                util::ProcessRunner& process_runner, Candidate& candidate) {
   LineageOutcome& outcome = candidate.outcome;
   store::Lineage& lineage = *candidate.lineage;
   try {
-    store::RenewalParams params = params_for(options, lineage);
+    store::RenewalParams params = renewal_params_for(options, lineage);
     // Hooks recorded in the conf run only when the command line gives none.
     std::vector<std::string> own_pre, own_deploy;
     if (options.hooks.pre_hooks.empty() && !lineage.params().pre_hook.empty())

@@ -6,6 +6,7 @@
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
+#include "store/lineage.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
 #include "util/process_runner.hpp"
@@ -38,6 +39,10 @@ struct RenewOptions {
   std::vector<std::string> pref_challs; // --preferred-challenges; empty = the conf's
   std::optional<std::string> manual_auth_hook;
   std::optional<std::string> manual_cleanup_hook;
+  std::optional<std::string> dns_rfc2136_credentials; // made absolute when saved, as certonly
+  std::optional<int> dns_rfc2136_propagation_seconds;
+  std::vector<std::string> dns_resolvers; // empty = the conf's
+  std::optional<int> tls_alpn01_port;
   std::optional<bool> reuse_key;
   bool new_key = false; // a fresh key this time; the conf's reuse_key stays (certbot)
   AccountRequest account;
@@ -70,5 +75,10 @@ RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, 
                        util::ProcessRunner& process_runner);
 
 std::string_view action_name(LineageOutcome::Action action);
+
+/// The lineage's recorded settings with the command-line overrides of
+/// `options` laid over them: what this renewal uses and, as certbot does,
+/// what the renewal conf records afterwards.
+store::RenewalParams renewal_params_for(const RenewOptions& options, const store::Lineage& lineage);
 
 } // namespace certsmith::issuance

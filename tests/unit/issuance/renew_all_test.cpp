@@ -139,3 +139,23 @@ TEST_CASE_METHOD(Fixture, "an unexpected exception in a worker fails that lineag
   CHECK(summary.outcomes[0].action == issuance::LineageOutcome::Action::failed);
   CHECK(summary.outcomes[0].reason == "internal error: out of something");
 }
+
+TEST_CASE_METHOD(Fixture, "dns-rfc2136 and tls-alpn-01 flags override the conf and are saved") {
+  tree.add_lineage("a.example.com", clock.now() - 80 * 24h, 90 * 24h);
+  auto lineage = store::Lineage::load(tree.paths, "a.example.com");
+  auto unchanged = issuance::renewal_params_for(options, lineage);
+  CHECK(unchanged.dns_rfc2136_credentials.empty());
+  CHECK(!unchanged.dns_rfc2136_propagation_seconds);
+  CHECK(!unchanged.tls_alpn01_port);
+
+  options.dns_rfc2136_credentials = "relative/../rfc2136.ini";
+  options.dns_rfc2136_propagation_seconds = 45;
+  options.dns_resolvers = {"192.0.2.53:5353"};
+  options.tls_alpn01_port = 8443;
+  auto params = issuance::renewal_params_for(options, lineage);
+  CHECK(params.dns_rfc2136_credentials ==
+        (std::filesystem::current_path() / "rfc2136.ini").lexically_normal().string());
+  CHECK(params.dns_rfc2136_propagation_seconds == 45);
+  CHECK(params.dns_resolvers == std::vector<std::string>{"192.0.2.53:5353"});
+  CHECK(params.tls_alpn01_port == 8443);
+}
