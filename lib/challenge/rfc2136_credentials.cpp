@@ -2,7 +2,7 @@
 // reads them, holding a TSIG secret, so it must be private to its owner.
 
 #include "challenge/dns01_rfc2136.hpp"
-#include "crypto/base64url.hpp"
+#include "dns/dns_client.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
@@ -160,20 +160,6 @@ bool is_ip_address(const std::string& text) {
          inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
-// RFC 4648 §4 base64 as BIND's tsig-keygen prints it (padding optional).
-bool is_base64_secret(std::string text) {
-  while (!text.empty() && text.back() == '=') {
-    text.pop_back();
-  }
-  if (text.empty() || text.find_first_of("-_") != std::string::npos) {
-    return false;
-  }
-  std::replace(text.begin(), text.end(), '+', '-');
-  std::replace(text.begin(), text.end(), '/', '_');
-  const auto decoded = crypto::base64url_decode(text);
-  return decoded && !decoded->empty();
-}
-
 // A TSIG key name is a domain name: letters, digits, '-', '_' and '.' labels.
 bool is_key_name(const std::string& name) {
   if (name.empty() || name.size() > 253) {
@@ -226,8 +212,9 @@ Rfc2136Credentials read_rfc2136_credentials(const std::filesystem::path& path) {
         fmt::format("dns_rfc2136_name {} is not a TSIG key name", shown(credentials.key.name)));
   }
   credentials.key.secret_base64 = required("secret");
-  if (!is_base64_secret(credentials.key.secret_base64)) {
-    file.fail("dns_rfc2136_secret is not a base64 secret (as tsig-keygen prints it)");
+  if (!dns::is_tsig_secret(credentials.key.secret_base64)) { // the rule ldns signs by
+    file.fail(
+        "dns_rfc2136_secret is not a base64 secret with its padding, as tsig-keygen prints it");
   }
 
   std::string algorithm = optional("algorithm");

@@ -180,7 +180,7 @@ TEST_CASE("rfc2136 credentials: a missing file, a directory, a missing key") {
 
 TEST_CASE("rfc2136 credentials: hostile values are refused without echoing the secret") {
   SECTION("a secret that is not base64") {
-    for (const std::string secret : {"not base64!", "c2Vj-_", "====", "QUJDR"}) {
+    for (const std::string secret : {"not base64!", "c2Vj-_", "====", "QUJDR", "YWJ", "YR=="}) {
       const std::string message = read_error(
           "dns_rfc2136_server = 192.0.2.1\ndns_rfc2136_name = k\ndns_rfc2136_secret = " + secret +
           "\n");
