@@ -159,9 +159,10 @@ class BindEnv:
             (w / f"{zone}.zone.jnl").unlink(missing_ok=True)
             zone_blocks += (f'zone "{zone}" {{ type primary; file "{w}/{zone}.zone"; '
                             f"allow-update {{ {allow} }}; }};\n")
-        # Recursion (below) must never reach the internet: the only root server named knows is
-        # loopback, so even a priming query stays on this machine.
-        (w / "root.hints").write_text(". 3600000 NS a.root.test.\na.root.test. 3600000 A 127.0.0.1\n")
+        # Recursion (below) must never reach the internet: the only root server named knows is a
+        # loopback address nothing listens on (not 127.0.0.1, where a system named may run and
+        # recurse further), so even a priming query stays on this machine and goes nowhere.
+        (w / "root.hints").write_text(". 3600000 NS a.root.test.\na.root.test. 3600000 A 127.255.255.254\n")
         zone_blocks += f'zone "." {{ type hint; file "{w}/root.hints"; }};\n'
         config = w / "named.conf"
         config.write_text(
