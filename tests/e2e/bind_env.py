@@ -30,7 +30,6 @@ import base64
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -39,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pebble_env import HarnessError, _die_with_parent, _shell_quote, _tail
+from pebble_env import HarnessError, _die_with_parent, _tail, serve_until_signalled
 
 INSTALL_HINT = "BIND 9 is not installed: run `bash packaging/install-deps.sh --test` as root (bind9, bind9-dnsutils)"
 
@@ -308,40 +307,12 @@ def _join_txt(text: str) -> str:
     return "".join(parts) if parts else text
 
 
+def _named_exited(env: BindEnv) -> str | None:
+    return None if env.pids() else f"named exited; log {env.log_path}:\n{_tail(env.log_path)}"
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
-    state_dir = Path(args.state_dir).resolve()
-    state_dir.mkdir(parents=True, exist_ok=True)
-    env_file = state_dir / "env"
-    env_file.unlink(missing_ok=True)
-    stop = {"flag": False}
-
-    def on_signal(signum, frame):
-        stop["flag"] = True
-
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, on_signal)
-    env = BindEnv(state_dir)
-    try:
-        env.start()
-    except HarnessError as e:
-        print(f"bind_env: {e}", file=sys.stderr)
-        return 1
-    try:
-        text = "".join(f"{k}={_shell_quote(v)}\n" for k, v in env.shell_env().items())
-        tmp = env_file.with_suffix(".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, env_file)
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        while not stop["flag"]:
-            if not env.pids():
-                print(f"bind_env: named exited; log {env.log_path}:\n{_tail(env.log_path)}", file=sys.stderr)
-                return 1
-            time.sleep(0.2)
-    finally:
-        env.stop()
-        env_file.unlink(missing_ok=True)
-    return 0
+    return serve_until_signalled("bind_env", args.state_dir, BindEnv, _named_exited)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -341,8 +341,11 @@ def _shell_quote(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
-def _cmd_up(args: argparse.Namespace) -> int:
-    state_dir = Path(args.state_dir).resolve()
+def serve_until_signalled(tool: str, state_dir: str, make_env, exited) -> int:
+    """The `up` command of a harness: start make_env(state_dir), write STATE_DIR/env (shell variables,
+    also on stdout), then run until SIGTERM/SIGINT/SIGHUP and stop it. exited(env) returns a message
+    when a server died (the run then ends with status 1)."""
+    state_dir = Path(state_dir).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     env_file = state_dir / "env"
     env_file.unlink(missing_ok=True)
@@ -351,15 +354,13 @@ def _cmd_up(args: argparse.Namespace) -> int:
     def on_signal(signum, frame):
         stop["flag"] = True
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
-    env = PebbleEnv(state_dir, nonce_reject=args.nonce_reject, validity_seconds=args.validity_seconds,
-                    default_ipv6=args.default_ipv6)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    env = make_env(state_dir)
     try:
         env.start()
     except HarnessError as e:
-        print(f"pebble_env: {e}", file=sys.stderr)
+        print(f"{tool}: {e}", file=sys.stderr)
         return 1
     try:
         text = "".join(f"{k}={_shell_quote(v)}\n" for k, v in env.shell_env().items())
@@ -369,15 +370,30 @@ def _cmd_up(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
         while not stop["flag"]:
-            for proc, log in ((env._pebble, env.pebble_log), (env._challtestsrv, env.challtestsrv_log)):
-                if proc is not None and proc.poll() is not None:
-                    print(f"pebble_env: {proc.args[0]} exited; log {log}:\n{_tail(log)}", file=sys.stderr)
-                    return 1
+            problem = exited(env)
+            if problem:
+                print(f"{tool}: {problem}", file=sys.stderr)
+                return 1
             time.sleep(0.2)
     finally:
         env.stop()
         env_file.unlink(missing_ok=True)
     return 0
+
+
+def _pebble_exited(env: PebbleEnv) -> str | None:
+    for proc, log in ((env._pebble, env.pebble_log), (env._challtestsrv, env.challtestsrv_log)):
+        if proc is not None and proc.poll() is not None:
+            return f"{proc.args[0]} exited; log {log}:\n{_tail(log)}"
+    return None
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    return serve_until_signalled(
+        "pebble_env", args.state_dir,
+        lambda state_dir: PebbleEnv(state_dir, nonce_reject=args.nonce_reject,
+                                    validity_seconds=args.validity_seconds, default_ipv6=args.default_ipv6),
+        _pebble_exited)
 
 
 def main(argv: list[str] | None = None) -> int:
