@@ -184,3 +184,37 @@ def lineage_problems(config_dir: Path, name: str) -> list[str]:
     if key_mode & 0o077:
         problems.append(f"live/{name}/privkey.pem has mode {key_mode:04o}")
     return problems
+
+
+def parse_certificates_listing(text: str) -> dict[str, tuple]:
+    """The valid lineages of a `certificates` listing (certbot's layout, which certsmith prints too) as
+    {name: (domains, expiry, cert path, key path)}: domains a tuple in listed order, expiry the printed date
+    without the "(VALID: ...)" part."""
+    lineages = {}
+    for block in re.split(r"^\s*Certificate Name: ", text, flags=re.M)[1:]:
+        name = block.splitlines()[0].strip()
+        fields = dict(re.findall(r"^\s+([A-Za-z ]+): (.*)$", block, re.M))
+        expiry = re.sub(r"\s*\(.*\)$", "", fields.get("Expiry Date", ""))
+        lineages[name] = (tuple(fields.get("Domains", "").split()), expiry, fields.get("Certificate Path"),
+                          fields.get("Private Key Path"))
+    return lineages
+
+
+def archive_versions(config_dir: Path, name: str) -> dict[str, list[int]]:
+    """{stem: sorted N of archive/NAME/STEMN.pem} for the four stems."""
+    archive = Path(config_dir) / "archive" / name
+    versions: dict[str, list[int]] = {stem: [] for stem in LIVE_FILES}
+    for path in archive.iterdir():
+        m = re.fullmatch(r"(cert|chain|fullchain|privkey)(\d+)\.pem", path.name)
+        assert m, f"unexpected file {path} in the archive"
+        versions[m.group(1)].append(int(m.group(2)))
+    return {stem: sorted(numbers) for stem, numbers in versions.items()}
+
+
+def key_shape(key: Path) -> str:
+    """"rsa-BITS" or "ec-CURVE" (openssl's curve name: prime256v1, secp384r1, ...) of a PEM private key."""
+    text = key_description(key)
+    m = re.search(r"Private-Key: \((\d+) bit", text)
+    assert m, f"{key}: no key size in openssl's description"
+    curve = re.search(r"ASN1 OID: (\S+)", text)
+    return f"ec-{curve.group(1)}" if curve else f"rsa-{m.group(1)}"

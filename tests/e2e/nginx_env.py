@@ -21,16 +21,18 @@ class Nginx:
     """nginx in the foreground on 127.0.0.1:port and [::1]:port with `root` as document root.
 
     vhosts maps host names to document roots of their own (name-based virtual hosts on the same port), as a
-    server hosting several sites has; any other name gets `root`.
+    server hosting several sites has; any other name gets `root`. proxies maps host names to a loopback port
+    nginx passes their requests to (e.g. a standalone http-01 responder behind the same port 80).
     """
 
     def __init__(self, workdir: str | os.PathLike, port: int, root: str | os.PathLike, ipv6: bool = True,
-                 vhosts: dict[str, str | os.PathLike] | None = None):
+                 vhosts: dict[str, str | os.PathLike] | None = None, proxies: dict[str, int] | None = None):
         self.workdir = Path(workdir)
         self.port = port
         self.root = Path(root)
         self.ipv6 = ipv6
         self.vhosts = {name: Path(path) for name, path in (vhosts or {}).items()}
+        self.proxies = dict(proxies or {})
         self.access_log = self.workdir / "access.log"
         self.error_log = self.workdir / "error.log"
         self._proc: subprocess.Popen | None = None
@@ -53,6 +55,12 @@ class Nginx:
         server_name {name};
         root {root};
     }}""" for name, root in self.vhosts.items())
+        vhosts += "".join(f"""
+    server {{
+        {listen}
+        server_name {name};
+        location / {{ proxy_pass http://127.0.0.1:{port}; proxy_set_header Host $host; }}
+    }}""" for name, port in self.proxies.items())
         conf = self.workdir / "nginx.conf"
         conf.write_text(f"""
 {user}
