@@ -1,6 +1,7 @@
 #include "util/log.hpp"
 
 #include "util/error.hpp"
+#include "util/log_rotation.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +20,10 @@ namespace {
 std::atomic<LogLevel> g_terminal_level{LogLevel::info};
 std::mutex g_mutex;
 int g_log_fd = -1;
+int g_dir_fd = -1;           // the logs dir, for mid-run rotation
+std::string g_log_name;      // the log's name in it
+int g_max_backups = 0;       // 0: never rotate
+std::size_t g_log_bytes = 0; // the open log's size
 
 const char* level_name(LogLevel level) {
   switch (level) {
@@ -51,6 +56,59 @@ void make_missing_dirs_private(const std::filesystem::path& dir) {
     throw StorageError(fmt::format("cannot create {}: {}", dir.string(), std::strerror(errno)));
 }
 
+// Opens name in dir_fd for appending, never through a symlink.
+int open_in_dir(int dir_fd, const std::string& name, const std::filesystem::path& path) {
+  int fd = ::openat(dir_fd, name.c_str(),
+                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+  if (fd < 0)
+    throw StorageError(
+        fmt::format("cannot open log file {}: {}", path.string(), std::strerror(errno)));
+  return fd;
+}
+
+std::size_t size_of(int fd) {
+  struct stat info {};
+  return ::fstat(fd, &info) == 0 ? static_cast<std::size_t>(info.st_size) : 0;
+}
+
+std::string timestamped(LogLevel level, std::string_view message) {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03} {} {}\n", utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms.count(),
+                     level_name(level), message);
+}
+
+// certbot's handler also rolls over mid-run before the file passes 1 MiB. This
+// run holds the tree lock by then, so no lock is taken here; a failure keeps
+// the current file.
+void roll_over_locked() {
+  LogRotation rotation = rotate_log_files(g_dir_fd, g_log_name, g_max_backups);
+  int fd = ::openat(g_dir_fd, g_log_name.c_str(),
+                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+  std::string notes;
+  for (const auto& warning : rotation.warnings)
+    notes += timestamped(LogLevel::warning, warning);
+  if (fd >= 0) {
+    ::close(g_log_fd);
+    g_log_fd = fd;
+    g_log_bytes = size_of(fd);
+  }
+  write_all(g_log_fd, notes);
+  g_log_bytes += notes.size();
+}
+
+void close_locked() {
+  if (g_log_fd >= 0)
+    ::close(g_log_fd);
+  if (g_dir_fd >= 0)
+    ::close(g_dir_fd);
+  g_log_fd = g_dir_fd = -1;
+}
+
 } // namespace
 
 void set_terminal_level(LogLevel level) {
@@ -60,37 +118,48 @@ LogLevel terminal_level() {
   return g_terminal_level;
 }
 
-void open_log_file(const std::filesystem::path& path) {
-  make_missing_dirs_private(path.parent_path());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
+void open_log_file(const std::filesystem::path& path, int max_backups) {
+  std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  make_missing_dirs_private(dir);
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
     throw StorageError(
-        fmt::format("cannot open log file {}: {}", path.string(), std::strerror(errno)));
-  std::lock_guard lock(g_mutex);
-  if (g_log_fd >= 0)
-    ::close(g_log_fd);
-  g_log_fd = fd;
+        fmt::format("cannot open logs dir {}: {}", dir.string(), std::strerror(errno)));
+  std::string name = path.filename().string();
+  LogRotation rotation = rotate_log_files_locked(dir_fd, name, max_backups);
+  int fd = -1;
+  try {
+    fd = open_in_dir(dir_fd, name, path);
+  } catch (...) {
+    ::close(dir_fd);
+    throw;
+  }
+  {
+    std::lock_guard lock(g_mutex);
+    close_locked();
+    g_log_fd = fd;
+    g_dir_fd = dir_fd;
+    g_log_name = name;
+    g_max_backups = max_backups;
+    g_log_bytes = size_of(fd);
+  }
+  for (const auto& warning : rotation.warnings)
+    log_message(LogLevel::warning, warning);
 }
 
 void close_log_file() {
   std::lock_guard lock(g_mutex);
-  if (g_log_fd >= 0)
-    ::close(g_log_fd);
-  g_log_fd = -1;
+  close_locked();
 }
 
 void log_message(LogLevel level, std::string_view message) {
   std::lock_guard lock(g_mutex);
   if (g_log_fd >= 0) {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-    std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    write_all(g_log_fd,
-              fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03} {} {}\n", utc.tm_year + 1900,
-                          utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                          ms.count(), level_name(level), message));
+    std::string record = timestamped(level, message);
+    if (g_max_backups > 0 && g_log_bytes > 0 && g_log_bytes + record.size() >= k_log_rotate_bytes)
+      roll_over_locked();
+    write_all(g_log_fd, record);
+    g_log_bytes += record.size();
   }
   if (level < g_terminal_level.load())
     return;

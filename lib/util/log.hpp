@@ -15,9 +15,13 @@ enum class LogLevel { debug = 0, info = 1, warning = 2, error = 3, quiet = 4 };
 void set_terminal_level(LogLevel level);
 LogLevel terminal_level();
 
-/// Append every message, with a timestamp, to path (created 0600 with its dir 0700).
+/// Append every message, with a timestamp, to path (created 0600 with its dir 0700,
+/// never through a symlink). With max_backups > 0 the logs are first rotated as
+/// certbot rotates letsencrypt.log (util/log_rotation.hpp), under the dir's
+/// .certbot.lock, and again mid-run before the file would pass 1 MiB; with 0 the
+/// file is appended to (for logrotate). Rotation problems are logged warnings.
 /// Throws StorageError when the file cannot be opened.
-void open_log_file(const std::filesystem::path& path);
+void open_log_file(const std::filesystem::path& path, int max_backups = 0);
 void close_log_file();
 
 void log_message(LogLevel level, std::string_view message);
