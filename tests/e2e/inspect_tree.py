@@ -186,18 +186,26 @@ def lineage_problems(config_dir: Path, name: str) -> list[str]:
     return problems
 
 
-def parse_certificates_listing(text: str) -> dict[str, tuple]:
+def certificates_listing_fields(text: str) -> dict[str, dict[str, str]]:
     """The valid lineages of a `certificates` listing (certbot's layout, which certsmith prints too) as
-    {name: (domains, expiry, cert path, key path)}: domains a tuple in listed order, expiry the printed date
-    without the "(VALID: ...)" part."""
+    {name: {field: value}} ("Serial Number", "Key Type", "Domains", "Expiry Date", ...), the expiry without its
+    "(VALID: N days)" part (the day count depends on when each tool ran)."""
     lineages = {}
     for block in re.split(r"^\s*Certificate Name: ", text, flags=re.M)[1:]:
         name = block.splitlines()[0].strip()
         fields = dict(re.findall(r"^\s+([A-Za-z ]+): (.*)$", block, re.M))
-        expiry = re.sub(r"\s*\(.*\)$", "", fields.get("Expiry Date", ""))
-        lineages[name] = (tuple(fields.get("Domains", "").split()), expiry, fields.get("Certificate Path"),
-                          fields.get("Private Key Path"))
+        if "Expiry Date" in fields:
+            fields["Expiry Date"] = re.sub(r"\s*\(.*\)$", "", fields["Expiry Date"])
+        lineages[name] = fields
     return lineages
+
+
+def parse_certificates_listing(text: str) -> dict[str, tuple]:
+    """The valid lineages of a `certificates` listing as {name: (domains, expiry, cert path, key path)}: domains
+    a tuple in listed order, expiry the printed date as certificates_listing_fields() gives it."""
+    return {name: (tuple(fields.get("Domains", "").split()), fields.get("Expiry Date"),
+                   fields.get("Certificate Path"), fields.get("Private Key Path"))
+            for name, fields in certificates_listing_fields(text).items()}
 
 
 def archive_versions(config_dir: Path, name: str) -> dict[str, list[int]]:
