@@ -97,7 +97,8 @@ int run_certonly(const Options& options) {
   request.key = issuance::key_request_of(
       options.key_type, options.rsa_key_size, options.elliptic_curve,
       options.given.contains("key-type"), options.given.contains("rsa-key-size"),
-      options.given.contains("elliptic-curve"), options.reuse_key, options.new_key);
+      options.given.contains("elliptic-curve"), options.reuse_key,
+      options.new_key || options.no_reuse_key); // --no-reuse-key: a new key, reuse_key unset
 
   auto transport = make_transport(options);
   util::SystemClock clock;

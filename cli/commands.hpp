@@ -17,5 +17,6 @@ int run_show_account(const Options& options);
 int run_unregister(const Options& options);
 int run_rollover_account_key(const Options& options);
 int run_reconfigure(const Options& options);
+int run_certbot_flags(const Options& options);
 
 } // namespace certsmith::cli

@@ -1,6 +1,7 @@
 // certsmith: flags -> Options -> one subcommand. The single place where an
 // error becomes a message and an exit code.
 
+#include "certbot_flags.hpp"
 #include "certsmith_version.hpp"
 #include "commands.hpp"
 #include "input_checks.hpp"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fmt::format("certsmith {}", k_version));
   cli::Options options;
   cli::add_options(app, options);
+  cli::add_certbot_flags(app);
   struct Command {
     const char* name;
     const char* alias; // certbot spells some with '_', people type '-'
@@ -57,13 +59,15 @@ int main(int argc, char** argv) {
        "Replace the account key (RFC 8555 key change)", cli::run_rollover_account_key},
       {"reconfigure", nullptr, "Change a lineage's renewal settings without issuing",
        cli::run_reconfigure},
+      {"certbot-flags", nullptr, "List certbot's flags: supported, ignored, refused",
+       cli::run_certbot_flags},
   };
   for (auto& command : commands) {
     command.app = app.add_subcommand(command.name, command.description)->fallthrough();
     if (command.alias)
       command.app->alias(command.alias);
   }
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1); // none: certbot's run, refused by apply_certbot_flags
 
   try {
     app.parse(argc, argv);
@@ -85,11 +89,13 @@ int main(int argc, char** argv) {
         options.given.insert(name);
 
   try {
+    cli::apply_certbot_flags(app, options);
     cli::check_input(options); // before a log file or anything else is written
     for (const auto& command : commands) {
       if (!*command.app)
         continue;
-      if (command.run != cli::run_certificates) { // a listing writes no log
+      if (command.run != cli::run_certificates &&
+          command.run != cli::run_certbot_flags) { // a listing writes no log
         cli::start_logging(options);
         util::log_debug("certsmith {} started: {}", k_version, command.name);
       }

@@ -17,11 +17,22 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--config-dir", o.config_dir, "Configuration directory")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "Working directory")->capture_default_str();
   app.add_option("--logs-dir", o.logs_dir, "Logs directory")->capture_default_str();
+  app.add_option("-c,--config", o.config_file,
+                 "cli.ini to read after /etc/letsencrypt/cli.ini and "
+                 "~/.config/letsencrypt/cli.ini (the command line wins over all)");
+  app.add_option("--max-log-backups", o.max_log_backups,
+                 "Rotated letsencrypt.log files to keep; 0 appends to one file (for logrotate)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   app.add_option("--server", o.server, "ACME directory URL (default: Let's Encrypt)");
   app.add_flag("--staging,--test-cert", o.staging, "Use the Let's Encrypt staging server");
   app.add_option("--ca-bundle", o.ca_bundle,
                  "PEM file of CAs to trust for the ACME server (default: $REQUESTS_CA_BUNDLE, "
                  "then the system store)");
+  app.add_option("--user-agent", o.user_agent,
+                 "User-Agent sent to the CA (\"\" sends plain \"certsmith\")");
+  app.add_option("--user-agent-comment", o.user_agent_comment,
+                 "Comment added to the default User-Agent, e.g. Foo-Wrapper/1.0");
   app.add_flag("-n,--non-interactive,--noninteractive", o.non_interactive, "Never ask for input");
   app.add_flag("-q,--quiet", o.quiet, "Print only errors");
   app.add_flag("-v,--verbose", o.verbose, "More output; repeat for more");
@@ -38,6 +49,10 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--standalone", o.standalone, "Answer http-01 with a built-in web server");
   app.add_flag("--webroot", o.webroot, "Answer http-01 by writing into a web server's root");
   app.add_option("-w,--webroot-path", o.webroot_paths, "Document root for the -d after it");
+  app.add_option("--webroot-map", o.webroot_map,
+                 "JSON object of names to document roots, e.g. "
+                 "'{\"example.com,www.example.com\": \"/var/www/example\"}'; implies -d for "
+                 "each name and wins over -w");
   app.add_option("--http-01-port", o.http01_port, "Port of the standalone http-01 server")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
@@ -46,7 +61,7 @@ void add_options(CLI::App& app, Options& o) {
 
   app.add_flag("--force-renewal,--renew-by-default", o.force_renewal,
                "Renew even when the certificate is not due");
-  app.add_flag("--keep-until-expiring,--keep,--reinstate", o.keep_until_expiring,
+  app.add_flag("--keep-until-expiring,--keep,--reinstall", o.keep_until_expiring,
                "Keep a certificate that is not due (the default)");
   app.add_option("--key-type", o.key_type, "ecdsa or rsa")
       ->check(CLI::IsMember({"ecdsa", "rsa"}))
@@ -76,6 +91,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--no-random-sleep-on-renew", o.no_random_sleep_on_renew,
                "Renew at once, without the random delay of non-interactive runs");
   app.add_flag("--reuse-key", o.reuse_key, "Keep the current private key when renewing");
+  app.add_flag("--no-reuse-key", o.no_reuse_key,
+               "Make a new private key at each renewal (unsets a saved reuse_key)");
   app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");
   app.add_flag("--json", o.json, "Print a machine-readable document (certificates, renew)");
 
@@ -99,8 +116,7 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--eab-hmac-alg", o.eab_hmac_alg, "HS256, HS384 or HS512")
       ->check(CLI::IsMember({"HS256", "HS384", "HS512"}))
       ->capture_default_str();
-  app.add_flag("--eff-email,--no-eff-email")
-      ->description("Accepted for certbot compatibility; certsmith shares no email");
+  app.add_flag("--no-eff-email")->description("Share no email with the EFF (certsmith never does)");
 
   app.add_option("--ip-address", o.ip_addresses, "IP address to include (RFC 8738; repeat)")
       ->delimiter(',');
@@ -164,6 +180,10 @@ std::unique_ptr<http::Transport> make_transport(const Options& options) {
   http::TransportOptions transport_options;
   transport_options.ca_bundle =
       options.ca_bundle.empty() ? http::ca_bundle_from_environment() : options.ca_bundle;
+  if (options.user_agent) // certbot: "" hides what the default tells about the client
+    transport_options.user_agent = options.user_agent->empty() ? "certsmith" : *options.user_agent;
+  else
+    transport_options.user_agent_comment = options.user_agent_comment;
   return http::make_curl_transport(transport_options);
 }
 
@@ -223,7 +243,8 @@ void start_logging(const Options& options) {
     util::set_terminal_level(util::LogLevel::warning);
   else if (options.verbose > 0)
     util::set_terminal_level(util::LogLevel::debug);
-  util::open_log_file(std::filesystem::path(options.logs_dir) / "certsmith.log");
+  util::open_log_file(std::filesystem::path(options.logs_dir) / "letsencrypt.log",
+                     options.max_log_backups);
 }
 
 } // namespace certsmith::cli

@@ -24,9 +24,13 @@ struct Options {
   std::string config_dir = "/etc/letsencrypt";
   std::string work_dir = "/var/lib/letsencrypt";
   std::string logs_dir = "/var/log/letsencrypt";
+  std::string config_file;   // -c: read by merge_config_files before parsing
+  int max_log_backups = 1000; // certbot's letsencrypt.log rotation; 0 appends
   std::string server;
   bool staging = false;
   std::string ca_bundle;
+  std::optional<std::string> user_agent; // given as "" hides the versions, as certbot's
+  std::string user_agent_comment;
   bool non_interactive = false;
   bool quiet = false;
   int verbose = 0;
@@ -41,6 +45,7 @@ struct Options {
   bool standalone = false;
   bool webroot = false;
   std::vector<std::string> webroot_paths;
+  std::string webroot_map; // certbot's --webroot-map JSON, merged by apply_certbot_flags
   int http01_port = 80;
   std::string http01_address;
 
@@ -57,6 +62,7 @@ struct Options {
   int jobs = 4;
   bool no_random_sleep_on_renew = false;
   bool reuse_key = false;
+  bool no_reuse_key = false; // certbot: records reuse_key = False
   bool new_key = false;
   bool json = false;
 
@@ -122,7 +128,7 @@ std::unique_ptr<http::Transport> make_transport(const Options& options);
 /// The hooks given on the command line plus the renewal-hooks/ directories.
 hooks::HookConfig hook_config(const Options& options);
 
-/// Set up terminal verbosity and open logs-dir/certsmith.log.
+/// Set up terminal verbosity and open logs-dir/letsencrypt.log (rotated as certbot does).
 void start_logging(const Options& options);
 
 } // namespace certsmith::cli

@@ -39,7 +39,8 @@ issuance::RenewalChanges changes_of(const Options& options) {
     changes.renew_hook = options.deploy_hook;
   changes.key = issuance::key_request_of(
       options.key_type, options.rsa_key_size, options.elliptic_curve, given("key-type"),
-      given("rsa-key-size"), given("elliptic-curve"), options.reuse_key, options.new_key);
+      given("rsa-key-size"), given("elliptic-curve"), options.reuse_key,
+      options.new_key || options.no_reuse_key); // --no-reuse-key: records reuse_key = False
   if (given("server") || options.staging)
     changes.server = options.server_url();
   if (given("preferred-chain"))

@@ -109,6 +109,8 @@ int run_renew(const Options& options) {
     renew.http01_address = options.http01_address;
   if (options.reuse_key)
     renew.reuse_key = true;
+  else if (options.no_reuse_key)
+    renew.reuse_key = false;
   renew.pref_challs = options.preferred_challenges;
   if (!options.manual_auth_hook.empty())
     renew.manual_auth_hook = options.manual_auth_hook;

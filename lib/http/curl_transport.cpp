@@ -185,6 +185,8 @@ public:
     if (m_options.user_agent.empty()) {
       m_options.user_agent = fmt::format("certsmith/{} libcurl/{}", k_version,
                                          curl_version_info(CURLVERSION_NOW)->version);
+      if (!m_options.user_agent_comment.empty())
+        m_options.user_agent += fmt::format(" ({})", m_options.user_agent_comment);
     }
   }
 

@@ -47,6 +47,7 @@ struct TransportOptions {
   std::chrono::milliseconds total_timeout{60'000};
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   std::string user_agent; // "" = "certsmith/<version> libcurl/<version>"
+  std::string user_agent_comment; // added to that default as " (comment)", as certbot's
 };
 
 /// libcurl transport: keep-alive connections; proxies from the usual environment
