@@ -1,7 +1,8 @@
 #include "renew/due.hpp"
 
+#include "renew/time_interval.hpp"
+
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <fmt/format.h>
@@ -10,34 +11,12 @@
 
 namespace certsmith::renew {
 
-std::optional<std::chrono::seconds> parse_renew_before_expiry(std::string_view text) {
-  while (!text.empty() && text.front() == ' ')
-    text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ')
-    text.remove_suffix(1);
-  long long amount = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), amount);
-  if (error != std::errc() || amount < 0 || amount > 3650LL * 24)
+std::optional<std::chrono::seconds> parse_renew_before_expiry(std::string_view text,
+                                                              TimePoint now) {
+  std::optional<TimeInterval> interval = parse_time_interval(text);
+  if (!interval)
     return std::nullopt;
-  std::string unit(end, text.data() + text.size());
-  while (!unit.empty() && unit.front() == ' ')
-    unit.erase(0, 1);
-  if (!unit.empty() && unit.back() == 's')
-    unit.pop_back();
-  long long seconds_per_unit = 0;
-  if (unit.empty() || unit == "day" || unit == "d")
-    seconds_per_unit = 86400;
-  else if (unit == "week" || unit == "w")
-    seconds_per_unit = 7 * 86400;
-  else if (unit == "hour" || unit == "h")
-    seconds_per_unit = 3600;
-  else if (unit == "minute" || unit == "m")
-    seconds_per_unit = 60;
-  else if (unit == "second")
-    seconds_per_unit = 1;
-  else
-    return std::nullopt;
-  return std::chrono::seconds(amount * seconds_per_unit);
+  return std::chrono::duration_cast<std::chrono::seconds>(add_time_interval(now, *interval) - now);
 }
 
 TimePoint renewal_time(TimePoint not_before, TimePoint not_after,

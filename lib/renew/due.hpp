@@ -12,9 +12,11 @@ namespace certsmith::renew {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-/// certbot's renew_before_expiry value ("30 days", "2 weeks", "12 hours", "30"
-/// = days) as a duration; std::nullopt when it does not parse.
-std::optional<std::chrono::seconds> parse_renew_before_expiry(std::string_view text);
+/// certbot's renew_before_expiry value ("30 days", "2 weeks", "1 month", "12 hours",
+/// "30" = days; see time_interval.hpp) as the span from `now` to now + interval:
+/// certbot renews once not_after < now + interval, and a month's length depends
+/// on when it is counted from. std::nullopt when it does not parse.
+std::optional<std::chrono::seconds> parse_renew_before_expiry(std::string_view text, TimePoint now);
 
 /// The moment renewal becomes due: not_after - renew_before_expiry when given;
 /// otherwise when a third of the lifetime is left (half of it for certificates

@@ -13,19 +13,31 @@ constexpr auto k_day = hours(24);
 } // namespace
 
 TEST_CASE("renew_before_expiry in certbot's spellings") {
-  CHECK(parse_renew_before_expiry("30 days") == seconds(30 * 86400));
-  CHECK(parse_renew_before_expiry("1 day") == seconds(86400));
-  CHECK(parse_renew_before_expiry("2 weeks") == seconds(14 * 86400));
-  CHECK(parse_renew_before_expiry("12 hours") == seconds(12 * 3600));
-  CHECK(parse_renew_before_expiry("10") == seconds(10 * 86400));
-  CHECK(parse_renew_before_expiry(" 7d ") == seconds(7 * 86400));
+  CHECK(parse_renew_before_expiry("30 days", k_start) == seconds(30 * 86400));
+  CHECK(parse_renew_before_expiry("1 day", k_start) == seconds(86400));
+  CHECK(parse_renew_before_expiry("2 weeks", k_start) == seconds(14 * 86400));
+  CHECK(parse_renew_before_expiry("12 hours", k_start) == seconds(12 * 3600));
+  CHECK(parse_renew_before_expiry("10", k_start) == seconds(10 * 86400));
+  CHECK(parse_renew_before_expiry(" 7d ", k_start) == seconds(7 * 86400));
+}
+
+TEST_CASE("renew_before_expiry in months counts calendar months from now, as certbot") {
+  // certbot: notAfter < add_time_interval(now, "1 month"), parsedatetime's month.
+  auto at = [](int y, unsigned m, unsigned d) {
+    return sys_days(year(y) / month(m) / day(d)) + hours(12);
+  };
+  CHECK(parse_renew_before_expiry("1 month", at(2027, 1, 31)) == seconds(28 * 86400));
+  CHECK(parse_renew_before_expiry("1 month", at(2027, 3, 31)) == seconds(30 * 86400));
+  CHECK(parse_renew_before_expiry("3 months", at(2027, 1, 31)) == seconds(89 * 86400));
+  CHECK(parse_renew_before_expiry("1 year", at(2028, 2, 29)) == seconds(365 * 86400));
+  CHECK(parse_renew_before_expiry("1 month 1 day", at(2027, 1, 31)) == seconds(29 * 86400));
 }
 
 TEST_CASE("malformed renew_before_expiry values are rejected") {
   for (const char* bad : {"", "days", "-3 days", "3 fortnights", "3 days ago", "1e9 days",
                           "99999999999999999999 days"}) {
     INFO(bad);
-    CHECK_FALSE(parse_renew_before_expiry(bad));
+    CHECK_FALSE(parse_renew_before_expiry(bad, k_start));
   }
 }
 
