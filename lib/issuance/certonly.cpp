@@ -250,6 +250,7 @@ store::RenewalParams certonly_renewal_params(const CertonlyRequest& request,
   record_authenticator_settings(params, request);
   params.pref_challs = normalize_challenge_types(request.pref_challs);
   params.must_staple = request.must_staple ? std::optional(true) : std::nullopt;
+  params.autorenew = request.autorenew; // like must_staple: only what this command line set
   params.preferred_chain = request.preferred_chain;
   params.preferred_profile = request.preferred_profile;
   params.required_profile = request.required_profile;
@@ -287,11 +288,14 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   if (lineage) {
     auto facts = crypto::read_certificate(lineage->read_cert_pem());
     bool same_names = names_of(facts) == names;
-    auto before = lineage->params().renew_before_expiry
-                      ? renew::parse_renew_before_expiry(*lineage->params().renew_before_expiry)
-                      : std::nullopt;
-    if (same_names && !request.force_renewal && !request.dry_run &&
-        !renew::is_due(facts.not_before, facts.not_after, before, clock.now())) {
+    auto before =
+        lineage->params().renew_before_expiry
+            ? renew::parse_renew_before_expiry(*lineage->params().renew_before_expiry, clock.now())
+            : std::nullopt;
+    // certbot's should_renew: a lineage with autorenew = False is never due.
+    bool due = lineage->params().autorenew.value_or(true) &&
+               renew::is_due(facts.not_before, facts.not_after, before, clock.now());
+    if (same_names && !request.force_renewal && !request.dry_run && !due) {
       result.outcome = CertonlyResult::Outcome::kept;
       result.lineage_name = lineage->name();
       result.fullchain_path = lineage->fullchain_path().string();

@@ -50,6 +50,7 @@ struct CertonlyRequest {
   /// --new-key makes a fresh key now and reuses it afterwards.
   KeyRequest key;
   bool must_staple = false;
+  std::optional<bool> autorenew; // --autorenew / --no-autorenew, saved as certbot saves it
   std::string preferred_chain;   // issuer CN of the topmost certificate of the chain wanted
   std::string preferred_profile; // used when the CA offers it
   std::string required_profile;  // fail when the CA does not offer it

@@ -76,12 +76,16 @@ public:
           facts.not_before, facts.not_after, std::nullopt, std::nullopt,
           renew::ari_fraction(candidate.cert_id.empty() ? name : candidate.cert_id)};
       if (const auto& before = lineage.params().renew_before_expiry) {
-        inputs.renew_before_expiry = renew::parse_renew_before_expiry(*before);
+        inputs.renew_before_expiry = renew::parse_renew_before_expiry(*before, m_clock.now());
         if (!inputs.renew_before_expiry)
           util::log_warning("{}: ignoring renew_before_expiry = '{}'", name,
                             util::escape_untrusted(*before, 40));
       }
-      if (!m_options.force_renewal && !m_options.dry_run && !candidate.cert_id.empty())
+      // certbot's autorenewal_is_enabled: checked before ARI, overridden by
+      // --force-renewal and --dry-run (should_renew asks those first).
+      bool autorenew_off = !lineage.params().autorenew.value_or(true);
+      if (!m_options.force_renewal && !m_options.dry_run && !autorenew_off &&
+          !candidate.cert_id.empty())
         inputs.ari_window = ari_window(lineage, candidate.cert_id, facts.not_after);
       renew::DueDecision decision = renew::decide_due(inputs, m_clock.now());
       // certbot's --dry-run simulates the renewal of every lineage.
@@ -89,6 +93,8 @@ public:
         lineage.verify();
         candidate.outcome.reason = m_options.dry_run ? "dry run" : "forced (--force-renewal)";
         candidate.lineage = std::make_unique<store::Lineage>(std::move(lineage));
+      } else if (autorenew_off) {
+        candidate.outcome.reason = "automatic renewal is disabled (autorenew = False)";
       } else if (decision.due) {
         lineage.verify();
         candidate.outcome.reason = decision.reason;
@@ -180,6 +186,8 @@ store::RenewalParams renewal_params_for(const RenewOptions& options,
     params.http01_address = *options.http01_address;
   if (options.reuse_key)
     params.reuse_key = *options.reuse_key;
+  if (options.autorenew)
+    params.autorenew = *options.autorenew;
   if (!options.pref_challs.empty())
     params.pref_challs = normalize_challenge_types(options.pref_challs);
   if (options.manual_auth_hook)

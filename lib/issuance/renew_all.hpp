@@ -44,7 +44,8 @@ struct RenewOptions {
   std::vector<std::string> dns_resolvers; // empty = the conf's
   std::optional<int> tls_alpn01_port;
   std::optional<bool> reuse_key;
-  bool new_key = false; // a fresh key this time; the conf's reuse_key stays (certbot)
+  bool new_key = false;          // a fresh key this time; the conf's reuse_key stays (certbot)
+  std::optional<bool> autorenew; // --autorenew / --no-autorenew, saved when a lineage renews
   AccountRequest account;
 
   hooks::HookConfig hooks; // command-line hooks and the renewal-hooks/ directories

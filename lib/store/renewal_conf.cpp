@@ -12,6 +12,14 @@ namespace {
 constexpr std::string_view k_params = "renewalparams";
 constexpr std::string_view k_webroot_map = "webroot_map";
 
+// configobj writes Python's None as the text "None"; certbot's _restore_str and
+// _restore_int (http01_port) read it back as "not set", and so does certsmith.
+constexpr std::string_view k_none = "None";
+
+bool is_none(const Section& section, std::string_view key) {
+  return section.get(key) == k_none;
+}
+
 int read_int(const ConfigObj& conf, const Section& section, std::string_view key, int min,
              int max) {
   std::string text = section.get(key).value_or("");
@@ -23,6 +31,14 @@ int read_int(const ConfigObj& conf, const Section& section, std::string_view key
                                    conf.source_name(), key, min, max, text));
   }
   return number;
+}
+
+std::optional<int> read_optional_int(const ConfigObj& conf, const Section& section,
+                                     std::string_view key, int min, int max) {
+  if (!section.has(key) || is_none(section, key)) {
+    return std::nullopt;
+  }
+  return read_int(conf, section, key, min, max);
 }
 
 bool read_bool(const ConfigObj& conf, const Section& section, std::string_view key) {
@@ -44,7 +60,9 @@ bool read_bool(const ConfigObj& conf, const Section& section, std::string_view k
 
 void put(Section& section, std::string_view key, const std::string& value) {
   if (value.empty()) {
-    section.erase(key);
+    if (!is_none(section, key)) { // "None" already says "not set": leave the line
+      section.erase(key);
+    }
   } else {
     section.set(key, value);
   }
@@ -56,7 +74,7 @@ void put(Section& section, std::string_view key, const std::optional<int>& value
   }
   if (value) {
     section.set(key, std::to_string(*value));
-  } else {
+  } else if (!is_none(section, key)) {
     section.erase(key);
   }
 }
@@ -95,27 +113,25 @@ RenewalParams read_renewal_params(const ConfigObj& conf) {
   if (section == nullptr) {
     return params;
   }
-  auto text = [&](std::string_view key) { return section->get(key).value_or(""); };
+  auto text = [&](std::string_view key) {
+    return is_none(*section, key) ? std::string() : section->get(key).value_or("");
+  };
   params.account = text("account");
   params.authenticator = text("authenticator");
   params.installer = text("installer");
   params.server = text("server");
-  if (section->has("key_type")) {
+  if (!text("key_type").empty()) {
     params.key_type = text("key_type");
   }
   params.elliptic_curve = text("elliptic_curve");
-  if (section->has("rsa_key_size")) {
-    params.rsa_key_size = read_int(conf, *section, "rsa_key_size", 1, 65536);
-  }
+  params.rsa_key_size = read_optional_int(conf, *section, "rsa_key_size", 1, 65536);
   params.webroot_path = section->get_list("webroot_path");
   if (const Section* map = section->section(k_webroot_map)) {
     for (const auto& domain : map->keys()) {
       params.webroot_map[domain] = map->get(domain).value_or("");
     }
   }
-  if (section->has("http01_port")) {
-    params.http01_port = read_int(conf, *section, "http01_port", 0, 65535);
-  }
+  params.http01_port = read_optional_int(conf, *section, "http01_port", 0, 65535);
   params.http01_address = text("http01_address");
   params.pre_hook = text("pre_hook");
   params.post_hook = text("post_hook");
@@ -123,14 +139,10 @@ RenewalParams read_renewal_params(const ConfigObj& conf) {
   params.manual_auth_hook = text("manual_auth_hook");
   params.manual_cleanup_hook = text("manual_cleanup_hook");
   params.dns_rfc2136_credentials = text("dns_rfc2136_credentials");
-  if (section->has("dns_rfc2136_propagation_seconds")) {
-    params.dns_rfc2136_propagation_seconds =
-        read_int(conf, *section, "dns_rfc2136_propagation_seconds", 0, 86400);
-  }
+  params.dns_rfc2136_propagation_seconds =
+      read_optional_int(conf, *section, "dns_rfc2136_propagation_seconds", 0, 86400);
   params.dns_resolvers = section->get_list("dns_resolvers");
-  if (section->has("tls_alpn01_port")) {
-    params.tls_alpn01_port = read_int(conf, *section, "tls_alpn01_port", 0, 65535);
-  }
+  params.tls_alpn01_port = read_optional_int(conf, *section, "tls_alpn01_port", 0, 65535);
   params.preferred_chain = text("preferred_chain");
   params.pref_challs = section->get_list("pref_challs");
   params.preferred_profile = text("preferred_profile");
@@ -140,6 +152,9 @@ RenewalParams read_renewal_params(const ConfigObj& conf) {
   }
   if (section->has("must_staple")) {
     params.must_staple = read_bool(conf, *section, "must_staple");
+  }
+  if (section->has("autorenew")) {
+    params.autorenew = read_bool(conf, *section, "autorenew");
   }
   return params;
 }
@@ -184,6 +199,7 @@ void write_renewal_params(ConfigObj& conf, const RenewalParams& params) {
   put(section, "required_profile", params.required_profile);
   put_bool(conf, section, "reuse_key", params.reuse_key);
   put_bool(conf, section, "must_staple", params.must_staple);
+  put_bool(conf, section, "autorenew", params.autorenew);
   if (params.webroot_map.empty()) {
     section.erase(k_webroot_map);
   } else {

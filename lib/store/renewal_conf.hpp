@@ -35,11 +35,12 @@ struct RenewalParams {
   std::vector<std::string> dns_resolvers;             // certsmith: --dns-resolvers
   std::optional<int> tls_alpn01_port;                 // certsmith: --tls-alpn-01-port
   std::string preferred_chain;
-  std::vector<std::string> pref_challs;           // "http-01", "dns-01", ...
-  std::string preferred_profile;                  // certbot 4: --preferred-profile
-  std::string required_profile;                   // certbot 4: --required-profile
-  std::optional<bool> reuse_key;                  // written as True / False
-  std::optional<bool> must_staple;                // written as True / False
+  std::vector<std::string> pref_challs; // "http-01", "dns-01", ...
+  std::string preferred_profile;        // certbot 4: --preferred-profile
+  std::string required_profile;         // certbot 4: --required-profile
+  std::optional<bool> reuse_key;        // written as True / False
+  std::optional<bool> must_staple;      // written as True / False
+  std::optional<bool> autorenew;        // certbot's --no-autorenew saves False: renew skips it
   std::optional<std::string> renew_before_expiry; // top level, e.g. "30 days"
 
   bool operator==(const RenewalParams&) const = default;

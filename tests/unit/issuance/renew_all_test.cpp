@@ -159,3 +159,66 @@ TEST_CASE_METHOD(Fixture, "dns-rfc2136 and tls-alpn-01 flags override the conf a
   CHECK(params.dns_resolvers == std::vector<std::string>{"192.0.2.53:5353"});
   CHECK(params.tls_alpn01_port == 8443);
 }
+
+namespace {
+
+// certbot's `--no-autorenew` leaves `autorenew = False` in [renewalparams].
+void set_autorenew(const store::TreePaths& paths, const std::string& name, const char* value) {
+  auto conf_path = paths.renewal_conf(name);
+  std::ifstream in(conf_path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto conf = store::ConfigObj::parse(text, conf_path.string());
+  conf.root().section("renewalparams")->set("autorenew", value);
+  std::ofstream(conf_path, std::ios::trunc) << conf.to_string();
+}
+
+} // namespace
+
+TEST_CASE_METHOD(Fixture, "autorenew = False: a due lineage is skipped without asking the CA") {
+  tree.add_lineage("off.example.com", clock.now() - hours(24 * 85), hours(24 * 90));
+  set_autorenew(tree.paths, "off.example.com", "False");
+  auto summary = run();
+  REQUIRE(summary.outcomes.size() == 1);
+  CHECK(summary.outcomes[0].action == issuance::LineageOutcome::Action::not_due);
+  CHECK(summary.outcomes[0].reason == "automatic renewal is disabled (autorenew = False)");
+  CHECK(transport.requests().empty()); // not even ARI, as certbot
+  CHECK(runner.requests().empty());
+  CHECK_FALSE(summary.any_failed());
+}
+
+TEST_CASE_METHOD(Fixture,
+                 "autorenew = False yields to --force-renewal, as certbot's should_renew") {
+  tree.add_lineage("off.example.com", clock.now(), hours(24 * 90));
+  set_autorenew(tree.paths, "off.example.com", "false");
+  options.force_renewal = true;
+  transport.expect([](const http::Request&) -> http::Response { throw NetworkError("offline"); });
+  auto summary = run();
+  REQUIRE(summary.outcomes.size() == 1);
+  CHECK(summary.outcomes[0].action == issuance::LineageOutcome::Action::failed);
+  CHECK(summary.outcomes[0].reason == "offline"); // it was attempted
+}
+
+TEST_CASE_METHOD(Fixture,
+                 "autorenew = True or absent renews as usual; a bad value fails the lineage") {
+  tree.add_lineage("on.example.com", clock.now(), hours(24 * 90));
+  set_autorenew(tree.paths, "on.example.com", "True");
+  tree.add_lineage("bad.example.com", clock.now(), hours(24 * 90));
+  set_autorenew(tree.paths, "bad.example.com", "maybe");
+  auto summary = run();
+  REQUIRE(summary.outcomes.size() == 2);
+  CHECK(summary.outcomes[0].name == "bad.example.com");
+  CHECK(summary.outcomes[0].action == issuance::LineageOutcome::Action::failed);
+  CHECK_THAT(summary.outcomes[0].reason, Catch::Contains("autorenew must be True or False"));
+  CHECK(summary.outcomes[1].action == issuance::LineageOutcome::Action::not_due);
+  CHECK_THAT(summary.outcomes[1].reason, Catch::Contains("not due until"));
+}
+
+TEST_CASE_METHOD(Fixture,
+                 "--autorenew / --no-autorenew on renew are saved like certbot's overrides") {
+  tree.add_lineage("a.example.com", clock.now(), hours(24 * 90));
+  set_autorenew(tree.paths, "a.example.com", "False");
+  auto lineage = store::Lineage::load(tree.paths, "a.example.com");
+  CHECK(issuance::renewal_params_for(options, lineage).autorenew == false);
+  options.autorenew = true;
+  CHECK(issuance::renewal_params_for(options, lineage).autorenew == true);
+}
