@@ -1,6 +1,7 @@
 #include "store/account_store.hpp"
 
 #include "crypto/jwk.hpp"
+#include "store/account_v1_reuse.hpp"
 #include "store/atomic_file.hpp"
 #include "store/file_batch.hpp"
 #include "util/error.hpp"
@@ -156,6 +157,41 @@ StoredAccount read_account(const std::filesystem::path& dir, const std::string& 
   return account;
 }
 
+// A directory under accounts/ that is a symlink (certbot links ACME v2 server
+// directories to v1 ones) is followed only while it stays inside accounts/:
+// nothing there may make certsmith read or write keys elsewhere.
+void require_inside_accounts(const TreePaths& paths, const std::filesystem::path& dir) {
+  std::error_code error;
+  auto root = std::filesystem::weakly_canonical(paths.accounts_dir(), error);
+  auto real = error ? std::filesystem::path() : std::filesystem::weakly_canonical(dir, error);
+  if (error) {
+    throw StorageError(fmt::format("{}: cannot resolve ({})", dir.string(), error.message()));
+  }
+  auto relative = real.lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") {
+    throw StorageError(fmt::format("{}: leads out of {} (to {}); refusing to follow it",
+                                   dir.string(), paths.accounts_dir().string(), real.string()));
+  }
+}
+
+std::vector<std::string> account_ids_in(const std::filesystem::path& dir) {
+  std::vector<std::string> ids;
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end;
+       it.increment(error)) {
+    std::string name = it->path().filename().string();
+    std::error_code ignored;
+    if (valid_id(name) && std::filesystem::is_directory(it->path(), ignored)) {
+      ids.push_back(name);
+    }
+  }
+  if (error && error != std::errc::no_such_file_or_directory) {
+    throw StorageError(fmt::format("{}: cannot list ({})", dir.string(), error.message()));
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 } // namespace
 
 std::filesystem::path server_accounts_dir(const TreePaths& paths, std::string_view server_url) {
@@ -214,28 +250,42 @@ std::optional<StoredAccount> load_account(const TreePaths& paths, const std::str
   auto dir = account_dir(paths, server_url, id);
   std::error_code error;
   if (!std::filesystem::is_directory(dir, error)) {
-    return std::nullopt;
+    // certbot's _load_for_server_path: a v2 account may live under v1's directory.
+    auto reused = reused_accounts_dir(paths, dir.parent_path());
+    if (!reused || !std::filesystem::is_directory(*reused / id, error)) {
+      return std::nullopt;
+    }
+    require_inside_accounts(paths, *reused / id);
+    StoredAccount account = read_account(*reused / id, server_url, id);
+    link_reused_accounts(dir.parent_path(), *reused, id);
+    return account;
   }
+  require_inside_accounts(paths, dir);
   return read_account(dir, server_url, id);
 }
 
 std::vector<StoredAccount> load_accounts(const TreePaths& paths, const std::string& server_url) {
   auto dir = server_accounts_dir(paths, server_url);
-  std::vector<std::string> ids;
   std::error_code error;
-  for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end;
-       it.increment(error)) {
-    std::string name = it->path().filename().string();
-    std::error_code ignored;
-    if (valid_id(name) && std::filesystem::is_directory(it->path(), ignored)) {
-      ids.push_back(name);
-    }
+  if (std::filesystem::exists(dir, error)) {
+    require_inside_accounts(paths, dir);
   }
-  if (error && error != std::errc::no_such_file_or_directory) {
-    throw StorageError(fmt::format("{}: cannot list ({})", dir.string(), error.message()));
-  }
-  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> ids = account_ids_in(dir);
   std::vector<StoredAccount> accounts;
+  if (ids.empty()) {
+    // certbot's _find_all_for_server_path: none for a v2 server, then v1's, linked.
+    auto reused = reused_accounts_dir(paths, dir);
+    if (reused && std::filesystem::exists(*reused, error)) {
+      require_inside_accounts(paths, *reused);
+      for (const auto& id : account_ids_in(*reused)) {
+        accounts.push_back(read_account(*reused / id, server_url, id));
+      }
+      if (!accounts.empty()) {
+        link_reused_accounts(dir, *reused, "");
+      }
+    }
+    return accounts;
+  }
   for (const auto& id : ids) {
     accounts.push_back(read_account(dir / id, server_url, id));
   }
@@ -264,6 +314,7 @@ std::string save_account(const TreePaths& paths, const StoredAccount& account) {
     make_private_dirs(paths.config_dir, 0755);
   }
   make_private_dirs(dir.parent_path(), k_account_dir_mode);
+  require_inside_accounts(paths, dir.parent_path());
   std::string regr_json = regr.dump();
   std::string meta_json = meta.dump();
   auto write_files = [&](const std::filesystem::path& into) {

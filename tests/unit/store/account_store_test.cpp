@@ -316,3 +316,172 @@ TEST_CASE("accounts: moving to a new key is save under the new id, then delete t
   CHECK(mode_of(account_dir(paths, k_pebble, k_rsa_id)) == 0700);
   CHECK(mode_of(account_dir(paths, k_pebble, k_rsa_id) / "private_key.json") == 0400);
 }
+
+namespace {
+
+// josepy's JWKRSA(key).json_dumps() of k_rsa_key: the private_key.json certbot writes.
+const std::string k_rsa_certbot_jwk =
+    R"({"n": "pFrbB4uVB6v8uQHmI5q4C9J3vampk7OqXEnjXRH0mY-KEuqhvf6R0u2du79gwBvQgkGTfdy53sc2g4f0Rl3YkELd5QOJ_a-KXIYVFZJivHmRqAZNHuSCszrXtyh5lBPTpP97F7Etvfy18WpF2CSiwQtXY3bzFpeTWBGAfmuc2l25WrSG0Ep66dNlZCDO1i8v3hXDyegRz6ltRAY6ojQplU99DF1yPzaVWhVTwxSG0jJNE-76cLA64xCrFwnyEqvAsbyVoe0_nbkd--rMObeE3Ju1TyWADY9NLOHQ8tFx3-rxnZNl8tvyW1QApQFeJg1_Bj1yTeB4xFGAMfAh_KMu5Q", "e": "AQAB", "d": "ROdQR0gGCUrZ72gz5z5gpZgtmiaskN80b2-MsgKqlMyAOvECMSiuUwtKYyFXOwMONeWvI4erpxHGsXsIdo22krht1arXqbLz41lVMo-F9HVVEufdYjOz9dcYA9IksmdjhhuTq_mcbzeowZbnxDeLwjnyf6EpRZHzdGsV_yo3frY6GD9cp5TqXjZdpN3XUZT48sAyLxZlDxvoHT8F_LfBrGY5Zwm7cZRONNhSzzepiWRtpj27AFC8iAsbIPMrpOSRoaFNX7PkrYqOr_NGrfsag0ZxZ1qqqWAf4NkJf6fC0TWrVYp2Ts7Dg3_eCWnpLsLBKmCgxJARQsCYvvCL_VeMWw", "p": "51NACsvGBeGAJPBN6mdHYxkNft458s-QRmlggpwfEc219-dSJtGY9NDp7rqfu20nwAoVj9MMvF6v1oKriOu5Y9fTp3_gLR6gJ4mE4e6DDOtMZqnJ0uuMCmId_WzJDh672HRSVJQ0afvOHGR3R2woJtb7GM2Yn7OThbo6Hc6ujbM", "q": "teLcgmaMuN8K1WvgTsE0CgZXWefI5d242FqIK9UAMesNpjWt12QiCd4Wg1Btvlhdf6XWZ5nmcOugrRxOh0PuX-fMTqDnpTkDuellQKGIWTES4wzyvmI094H-A8pfmJbTxgGRkk-EhQVloTq_x4NDkTl1gDCV_DZYARP1_-A79Qc", "dp": "rRwrzOh5pGUAlKQQat4nGg3hf5OmIgMaoNazForm5VfgWUiOveYUZQECT1jxuD0Thi8Fu7_gxAbH5-uZmrls3z7gcXTMunc0uuG6w6jOAZkEb7-X_XOwNQUAFGqYeyycvnsuMYVHRBjgQXcdnCFgWtB-0CzrjnfAak7Wtv-4uOk", "dq": "oUNE8zDtL7RBrLv6opjWBNVeeU3yZyvQibKq7QHrLFcVQPpy6XfUXh9UopSa2JsMOvLUSALBt_iR-yoPzgpCvTGNiWFMQMduMFVo-oa9lybVcg2242m7QH82sjGp1GZV2UbmxGxQOIhydSLbio8tRwNE1KU_NeEQ4dPK1lT_k90", "qi": "byhRIrWIXyuMmEsE8fG8-Df5Ph7TShJ6Egw_ig4TRYgYj7Mc7qLXNSSzb-xtuAHOfqaNx0d7r0f_-27Qmrcq4eeh7y_uZPHiatKgNkuMhlJ9PuKowBQpKFyqAv7IyczHOcnWrLy2VvWiuYvijymZEBLAOcuZuH9AfyEiKXQuC9g", "kty": "RSA"})";
+
+const std::string k_v1 = "https://acme-v01.api.letsencrypt.org/directory";
+const std::string k_staging = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+// An account as certbot 0.x wrote it for ACME v1: regr.json with the legacy keys.
+void write_certbot_v1_account(const std::filesystem::path& dir, const std::string& jwk) {
+  std::filesystem::create_directories(dir);
+  spit(dir / "private_key.json", jwk);
+  spit(
+      dir / "regr.json",
+      R"({"body": {"contact": ["mailto:old@example.com"], "agreement": "https://letsencrypt.org/documents/LE-SA-v1.1.1-August-1-2016.pdf", "key": {"kty": "RSA", "n": "AQAB", "e": "AQAB"}}, "uri": "https://acme-v01.api.letsencrypt.org/acme/reg/123", "new_authzr_uri": "https://acme-v01.api.letsencrypt.org/acme/new-authz", "terms_of_service": "https://letsencrypt.org/documents/LE-SA-v1.1.1-August-1-2016.pdf"})");
+  spit(dir / "meta.json", R"({"creation_dt": "2017-05-01T10:00:00Z", "creation_host": "old"})");
+}
+
+} // namespace
+
+TEST_CASE("accounts: certbot's RSA private_key.json and legacy regr.json keys load",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  write_certbot_v1_account(server_accounts_dir(paths, k_pebble) / k_rsa_id, k_rsa_certbot_jwk);
+  auto account = load_account(paths, k_pebble, k_rsa_id);
+  REQUIRE(account);
+  CHECK(account->uri == "https://acme-v01.api.letsencrypt.org/acme/reg/123");
+  CHECK(account->key.public_key_der() == PrivateKey::from_pem(k_rsa_key).public_key_der());
+  CHECK(account_id_for_key(account->key) == k_rsa_id);
+}
+
+TEST_CASE("accounts: a v1-only account serves ACME v2 and v2's directory is linked to it",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto v1_dir = server_accounts_dir(paths, k_v1);
+  write_certbot_v1_account(v1_dir / k_ec_id, k_ec_certbot_jwk);
+  auto v2_dir = server_accounts_dir(paths, k_letsencrypt);
+  CHECK(v2_dir == paths.accounts_dir() / "acme-v02.api.letsencrypt.org" / "directory");
+
+  auto found = load_accounts(paths, k_letsencrypt);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].id == k_ec_id);
+  CHECK(found[0].server == k_letsencrypt);
+  // certbot's _symlink_to_accounts_dir: an absolute link to v1's directory.
+  REQUIRE(std::filesystem::is_symlink(v2_dir));
+  CHECK(std::filesystem::read_symlink(v2_dir) == std::filesystem::absolute(v1_dir));
+  // From now on the account is found through the link, and saved through it.
+  CHECK(load_accounts(paths, k_letsencrypt).size() == 1);
+  CHECK(load_account(paths, k_letsencrypt, k_ec_id));
+  auto updated = *load_account(paths, k_letsencrypt, k_ec_id);
+  updated.uri = "https://acme-v02.api.letsencrypt.org/acme/acct/123";
+  save_account(paths, updated);
+  CHECK_THAT(slurp(v1_dir / k_ec_id / "regr.json"), Catch::Contains("acme/acct/123"));
+
+  // Other servers never look at v1.
+  CHECK(load_accounts(paths, k_pebble).empty());
+}
+
+TEST_CASE("accounts: staging v2 reuses staging v1; an empty v2 directory is replaced",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto v1_dir = paths.accounts_dir() / "acme-staging.api.letsencrypt.org" / "directory";
+  write_certbot_v1_account(v1_dir / k_ec_id, k_ec_certbot_jwk);
+  auto v2_dir = server_accounts_dir(paths, k_staging);
+  std::filesystem::create_directories(v2_dir);
+  auto account = load_account(paths, k_staging, k_ec_id);
+  REQUIRE(account);
+  CHECK(account->id == k_ec_id);
+  CHECK(std::filesystem::is_symlink(v2_dir));
+}
+
+TEST_CASE("accounts: an id found under v1 while v2 has other accounts gets its own link",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto v1_dir = server_accounts_dir(paths, k_v1);
+  write_certbot_v1_account(v1_dir / k_ec_id, k_ec_certbot_jwk);
+  save_account(paths, make_account(k_letsencrypt, k_rsa_key)); // v2 already has an account
+  auto v2_dir = server_accounts_dir(paths, k_letsencrypt);
+
+  // Listing finds v2's own account and does not fall back.
+  auto all = load_accounts(paths, k_letsencrypt);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].id == k_rsa_id);
+  // Asking for the v1 account by id (a renewal conf's account =) finds it and links it alone.
+  auto account = load_account(paths, k_letsencrypt, k_ec_id);
+  REQUIRE(account);
+  CHECK_FALSE(std::filesystem::is_symlink(v2_dir));
+  REQUIRE(std::filesystem::is_symlink(v2_dir / k_ec_id));
+  CHECK(std::filesystem::read_symlink(v2_dir / k_ec_id) ==
+        std::filesystem::absolute(v1_dir / k_ec_id));
+  CHECK(load_accounts(paths, k_letsencrypt).size() == 2);
+}
+
+TEST_CASE("accounts: a server directory linked inside accounts/ is followed", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  save_account(paths, make_account(k_pebble));
+
+  auto other = paths.accounts_dir() / "127.0.0.1:14001" / "dir";
+  std::filesystem::create_directories(other.parent_path());
+  std::filesystem::create_directory_symlink(std::filesystem::path("../127.0.0.1:14000/dir"), other);
+  auto all = load_accounts(paths, "https://127.0.0.1:14001/dir");
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].id == k_ec_id);
+  CHECK(load_account(paths, "https://127.0.0.1:14001/dir", k_ec_id));
+}
+
+TEST_CASE("accounts: links leading out of accounts/ are refused, nothing written there",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  // Somewhere outside the tree holding a valid-looking account.
+  auto outside = tree.root() / "outside";
+  write_certbot_v1_account(outside / k_ec_id, k_ec_certbot_jwk);
+  auto server_dir = server_accounts_dir(paths, k_pebble);
+  std::filesystem::create_directories(server_dir.parent_path());
+  std::filesystem::create_directory_symlink(outside, server_dir);
+
+  CHECK_THAT(error_of([&] { load_accounts(paths, k_pebble); }),
+             Catch::Contains("leads out of") && Catch::Contains(server_dir.string()));
+  CHECK_THAT(error_of([&] { load_account(paths, k_pebble, k_ec_id); }),
+             Catch::Contains("leads out of"));
+  CHECK_THAT(error_of([&] { save_account(paths, make_account(k_pebble, k_rsa_key)); }),
+             Catch::Contains("leads out of"));
+  CHECK_FALSE(std::filesystem::exists(outside / k_rsa_id));
+
+  // One account directory linked out, its server directory real.
+  std::filesystem::remove(server_dir);
+  std::filesystem::create_directories(server_dir);
+  std::filesystem::create_directory_symlink(outside / k_ec_id, server_dir / k_ec_id);
+  CHECK_THAT(error_of([&] { load_account(paths, k_pebble, k_ec_id); }),
+             Catch::Contains("leads out of"));
+
+  // A v1 directory linked out is not reused either.
+  auto v1_dir = server_accounts_dir(paths, k_v1);
+  std::filesystem::create_directories(v1_dir.parent_path());
+  std::filesystem::create_directory_symlink(outside, v1_dir);
+  CHECK_THAT(error_of([&] { load_accounts(paths, k_letsencrypt); }),
+             Catch::Contains("leads out of"));
+  CHECK_FALSE(std::filesystem::exists(server_accounts_dir(paths, k_letsencrypt)));
+}
+
+TEST_CASE("accounts: a truncated or non-JWK private_key.json is named", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto dir = server_accounts_dir(paths, k_pebble) / k_rsa_id;
+  write_certbot_v1_account(dir, k_rsa_certbot_jwk.substr(0, k_rsa_certbot_jwk.size() / 2));
+  auto key_file = (dir / "private_key.json").string();
+  auto load = [&] { load_account(paths, k_pebble, k_rsa_id); };
+  CHECK(error_of(load) == key_file + ": not valid JSON");
+  spit(dir / "private_key.json", R"({"kty": "oct", "k": "c2VjcmV0"})");
+  CHECK_THAT(error_of(load), Catch::StartsWith(key_file + ": not a usable private key"));
+  spit(dir / "private_key.json", "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n");
+  CHECK(error_of(load) == key_file + ": not valid JSON");
+  spit(dir / "private_key.json", "");
+  CHECK(error_of(load) == key_file + ": not valid JSON");
+  // The public half alone is not an account key.
+  auto public_only = nlohmann::json::parse(k_rsa_certbot_jwk);
+  for (const char* member : {"d", "p", "q", "dp", "dq", "qi"})
+    public_only.erase(member);
+  spit(dir / "private_key.json", public_only.dump());
+  CHECK_THAT(error_of(load), Catch::StartsWith(key_file + ": not a usable private key"));
+}
