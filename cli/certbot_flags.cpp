@@ -55,10 +55,11 @@ void add_certbot_flags(CLI::App& app) {
       app.add_subcommand(names, description)->fallthrough()->group("");
       break;
     case CertbotFlagKind::flag:
-      app.add_flag(names, description)->group("");
+      app.add_flag(names)->description(description)->group("");
       break;
     case CertbotFlagKind::option:
-      app.add_option(names, description)
+      app.add_option(names) // no variable: CLI11 would take a string argument for one
+          ->description(description)
           ->expected(1)
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
           ->group("");
@@ -100,7 +101,7 @@ int run_certbot_flags(const Options&) {
     std::printf("%s\n", title);
     for (const auto& row : compat::certbot_flags())
       if (row.status == status)
-        std::printf("  %-40s %.*s%s\n", spelled(row).c_str(), static_cast<int>(row.note.size()),
+        std::printf("  %-40s  %.*s%s\n", spelled(row).c_str(), static_cast<int>(row.note.size()),
                     row.note.data(), row.silent ? " (no warning)" : "");
     std::printf("\n");
   };
