@@ -15,6 +15,9 @@ from inspect_tree import lineage_problems, live_version, snapshot
 
 LOCKED = "another instance of certsmith or certbot is already running"
 CERTBOT_LOCKED = "Another instance of Certbot is already running"
+# certbot 2.1 does not always retry a rejected nonce (TESTING.md).
+PEBBLE_OPTIONS = {"nonce_reject": 0}
+
 EXIT_STORAGE = 6  # lib/util/error.hpp ExitCode::storage
 NAME = "lock-interplay.example.com"
 
