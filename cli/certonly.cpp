@@ -80,6 +80,8 @@ int run_certonly(const Options& options) {
   request.dns_resolvers = options.dns_resolvers;
   request.account = account_request(options);
   request.force_renewal = options.force_renewal;
+  if (options.no_autorenew)
+    request.autorenew = false;
   request.dry_run = options.dry_run;
   request.must_staple = options.must_staple;
   request.preferred_chain = options.preferred_chain;

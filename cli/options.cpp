@@ -84,6 +84,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--no-random-sleep-on-renew", o.no_random_sleep_on_renew,
                "Renew at once, without the random delay of non-interactive runs");
   app.add_flag("--reuse-key", o.reuse_key, "Keep the current private key when renewing");
+  app.add_flag("--no-autorenew", o.no_autorenew,
+               "Record autorenew = False: renew skips the lineage unless --force-renewal");
   app.add_flag("--no-reuse-key", o.no_reuse_key,
                "Make a new private key at each renewal (unsets a saved reuse_key)");
   app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");

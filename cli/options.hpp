@@ -61,6 +61,7 @@ struct Options {
   bool no_random_sleep_on_renew = false;
   bool reuse_key = false;
   bool no_reuse_key = false; // certbot: records reuse_key = False
+  bool no_autorenew = false;  // certbot: records autorenew = False
   bool new_key = false;
   bool json = false;
 

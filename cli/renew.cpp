@@ -111,6 +111,8 @@ int run_renew(const Options& options) {
     renew.reuse_key = true;
   else if (options.no_reuse_key)
     renew.reuse_key = false;
+  if (options.no_autorenew)
+    renew.autorenew = false;
   renew.pref_challs = options.preferred_challenges;
   if (!options.manual_auth_hook.empty())
     renew.manual_auth_hook = options.manual_auth_hook;

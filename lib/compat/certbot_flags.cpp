@@ -98,9 +98,7 @@ constexpr std::array k_table = std::to_array<CertbotFlag>({
     {"--account", option, supported, "the account id to use"},
     {"--duplicate", flag, supported, "make a new lineage even when one has these names"},
     {"-q,--quiet", flag, supported, "print only errors"},
-    {"--no-autorenew", flag, refused,
-     "certsmith cannot record autorenew = False yet: to stop renewing a certificate, delete "
-     "its lineage (certsmith delete --cert-name NAME)"},
+    {"--no-autorenew", flag, supported, "renew skips the lineage unless forced (saved)"},
 
     // Security.
     {"--rsa-key-size", option, supported, "RSA key size"},

@@ -144,3 +144,11 @@ def test_no_reuse_key_is_saved_as_false(run_certsmith):
 def test_user_agent_with_a_line_break_is_refused(run_certsmith):
     result = run_certsmith("certonly", "--standalone", "-d", "ua.example.com", "--user-agent", "x\r\nX-Evil: 1")
     assert result.returncode == 2, describe(result)
+
+
+def test_no_autorenew_is_saved_and_renew_skips_the_lineage(run_certsmith):
+    name = "manual-only.example.com"
+    result = run_certsmith.certonly(name, extra=("--no-autorenew",))
+    assert result.returncode == 0, describe(result)
+    conf_path = run_certsmith.config_dir / "renewal" / f"{name}.conf"
+    assert parse_renewal_conf(conf_path)["renewalparams"]["autorenew"] == "False"
