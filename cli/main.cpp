@@ -4,6 +4,7 @@
 #include "certbot_flags.hpp"
 #include "certsmith_version.hpp"
 #include "commands.hpp"
+#include "config_files.hpp"
 #include "input_checks.hpp"
 #include "options.hpp"
 #include "util/error.hpp"
@@ -69,8 +70,17 @@ int main(int argc, char** argv) {
   }
   app.require_subcommand(0, 1); // none: certbot's run, refused by apply_certbot_flags
 
+  cli::MergedCommandLine command_line; // cli.ini settings, then the arguments given
   try {
-    app.parse(argc, argv);
+    command_line = cli::merge_config_files(app, argc, argv);
+  } catch (const Error& error) {
+    print_error_lines(error.what());
+    return static_cast<int>(error.exit_code());
+  }
+  std::vector<char*> merged_argv = command_line.argv();
+
+  try {
+    app.parse(command_line.argc(), merged_argv.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -82,7 +92,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "Run 'certsmith --help' for the list of flags.\n");
     return static_cast<int>(ExitCode::usage);
   }
-  options.domain_and_webroot_order = cli::scan_domain_and_webroot_order(argc, argv);
+  options.domain_and_webroot_order =
+      cli::scan_domain_and_webroot_order(command_line.argc(), merged_argv.data());
   for (const CLI::Option* option : app.get_options())
     if (option->count() > 0)
       for (const auto& name : option->get_lnames())
@@ -99,6 +110,7 @@ int main(int argc, char** argv) {
         cli::start_logging(options);
         util::log_debug("certsmith {} started: {}", k_version, command.name);
       }
+      cli::report_config_warnings(command_line);
       return command.run(options);
     }
   } catch (const Error& error) {

@@ -17,6 +17,13 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--config-dir", o.config_dir, "Configuration directory")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "Working directory")->capture_default_str();
   app.add_option("--logs-dir", o.logs_dir, "Logs directory")->capture_default_str();
+  app.add_option("-c,--config", o.config_file,
+                 "cli.ini to read after /etc/letsencrypt/cli.ini and "
+                 "~/.config/letsencrypt/cli.ini (the command line wins over all)");
+  app.add_option("--max-log-backups", o.max_log_backups,
+                 "Rotated letsencrypt.log files to keep; 0 appends to one file (for logrotate)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   app.add_option("--server", o.server, "ACME directory URL (default: Let's Encrypt)");
   app.add_flag("--staging,--test-cert", o.staging, "Use the Let's Encrypt staging server");
   app.add_option("--ca-bundle", o.ca_bundle,
@@ -238,7 +245,8 @@ void start_logging(const Options& options) {
     util::set_terminal_level(util::LogLevel::warning);
   else if (options.verbose > 0)
     util::set_terminal_level(util::LogLevel::debug);
-  util::open_log_file(std::filesystem::path(options.logs_dir) / "certsmith.log");
+  util::open_log_file(std::filesystem::path(options.logs_dir) / "letsencrypt.log",
+                      options.max_log_backups);
 }
 
 } // namespace certsmith::cli

@@ -24,6 +24,8 @@ struct Options {
   std::string config_dir = "/etc/letsencrypt";
   std::string work_dir = "/var/lib/letsencrypt";
   std::string logs_dir = "/var/log/letsencrypt";
+  std::string config_file;    // -c: read by merge_config_files before parsing
+  int max_log_backups = 1000; // certbot's letsencrypt.log rotation; 0 appends
   std::string server;
   bool staging = false;
   std::string ca_bundle;
@@ -127,7 +129,7 @@ std::unique_ptr<http::Transport> make_transport(const Options& options);
 /// The hooks given on the command line plus the renewal-hooks/ directories.
 hooks::HookConfig hook_config(const Options& options);
 
-/// Set up terminal verbosity and open logs-dir/certsmith.log.
+/// Set up terminal verbosity and open logs-dir/letsencrypt.log (rotated as certbot does).
 void start_logging(const Options& options);
 
 } // namespace certsmith::cli

@@ -161,10 +161,12 @@ class CertsmithRunner:
         return argv
 
     def environment(self, env: dict | None = None) -> dict[str, str]:
-        """The process environment: ours, REQUESTS_CA_BUNDLE = Pebble's listener cert, then `env` on top
-        (a value of None removes a variable)."""
+        """The process environment: ours, REQUESTS_CA_BUNDLE = Pebble's listener cert, XDG_CONFIG_HOME = the
+        sandbox's xdg-config (so a developer's ~/.config/letsencrypt/cli.ini never leaks in), then `env` on
+        top (a value of None removes a variable)."""
         run_env = os.environ.copy()
         run_env["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
+        run_env["XDG_CONFIG_HOME"] = str(self.sandbox / "xdg-config")
         for key, value in (env or {}).items():
             if value is None:
                 run_env.pop(key, None)

@@ -77,7 +77,7 @@ def test_standalone_issues_two_name_certificate(run_certsmith, pebble, trust_fil
     assert params["key_type"] == "ecdsa"
 
     # Full detail goes to the log file.
-    log = run_certsmith.logs_dir / "certsmith.log"
+    log = run_certsmith.logs_dir / "letsencrypt.log"
     assert log.is_file() and log.stat().st_size > 0
 
 

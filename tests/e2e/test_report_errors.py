@@ -28,7 +28,7 @@ def test_unreachable_server_exits_3(run_certsmith):
     line = _one_error_line(result)
     assert f"127.0.0.1:{closed_port}" in line, "the error should name the server\n" + describe(result)
     assert not (run_certsmith.config_dir / "live" / name).exists()
-    log = run_certsmith.logs_dir / "certsmith.log"
+    log = run_certsmith.logs_dir / "letsencrypt.log"
     assert log.is_file() and log.stat().st_size > 0, "details belong in the log file"
 
 

@@ -28,7 +28,7 @@ def test_tls_alpn_issues_records_and_renews(run_certsmith, pebble):
     first_serial = serial_hex(live / "cert.pem")
     assert pebble.cert_status(first_serial)["Status"] == "Valid"
     # Pebble validated over TLS: the responder logged the handshakes it answered.
-    log = (run_certsmith.logs_dir / "certsmith.log").read_text()
+    log = (run_certsmith.logs_dir / "letsencrypt.log").read_text()
     assert f"tls-alpn-01: presented the validation certificate for {NAME}" in log
 
     # The renewal conf records what renew must repeat: the challenge and its port.
