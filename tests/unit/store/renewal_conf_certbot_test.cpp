@@ -1,7 +1,9 @@
 // Renewal confs written by certbot itself (storage.write_renewal_config of the
 // Debian certbot 2.1 package, with `version` set to the release that wrote it):
 // certsmith must read what certbot meant, and leave the bytes alone.
+#include "store/lineage.hpp"
 #include "store/renewal_conf.hpp"
+#include "store_fixtures.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -197,4 +199,33 @@ TEST_CASE("renewal params: autorenew is read and written as certbot's --no-autor
   CHECK_THROWS_WITH(
       read_renewal_params(ConfigObj::parse("[renewalparams]\nautorenew = yes\n", "renewal/a.conf")),
       "renewal/a.conf: autorenew must be True or False, not 'yes'");
+}
+
+// `version` decides nothing in certbot but a log line: a conf newer than the
+// running certbot is read with "This might not work". So certsmith never
+// raises it: a conf keeps the version of the certbot that wrote it, and a
+// new lineage says 2.1.0, the oldest certbot the round-trip tests run (the
+// Debian package), which certbot 2.1 and later read without a remark.
+TEST_CASE("certbot confs: version stays what certbot wrote; new lineages say 2.1.0",
+          "[store][renewal]") {
+  using namespace certsmith::store;
+  test::TempTree tree;
+  auto paths = tree.paths();
+  RenewalParams params;
+  params.authenticator = "standalone";
+  params.server = "https://acme-v02.api.letsencrypt.org/directory";
+  params.key_type = "rsa";
+  auto lineage =
+      create_lineage(paths, "example.org", test::make_certificate_files("example.org"), params);
+  auto conf_text = [&] { return test::slurp(paths.renewal_conf("example.org")); };
+  CHECK_THAT(conf_text(), Catch::Contains("\nversion = 2.1.0\n"));
+
+  // As certbot 1.21 would have left it, then renewed by certsmith.
+  std::string old = conf_text();
+  old.replace(old.find("version = 2.1.0"), 15, "version = 1.21.0");
+  test::spit(paths.renewal_conf("example.org"), old);
+  auto reloaded = Lineage::load(paths, "example.org");
+  save_successor(reloaded, test::make_certificate_files("example.org"), reloaded.params());
+  CHECK_THAT(conf_text(), Catch::Contains("\nversion = 1.21.0\n"));
+  CHECK(conf_text() == old);
 }
