@@ -81,6 +81,10 @@ class RoundTrip:
     def live(self, lineage: Lineage) -> Path:
         return self.run.config_dir / "live" / lineage.name
 
+    @property
+    def manual(self) -> Lineage:
+        return next(lineage for lineage in self.lineages if "--manual" in lineage.flags)
+
     def manual_calls(self) -> list[tuple[str, str]]:
         if not self.manual_log.exists():
             return []
@@ -251,7 +255,7 @@ def _check_renewal_hooks(trip: RoundTrip, step: str, manual_validations: int) ->
     assert [c.hook for c in calls if c.hook in ("dir-pre", "dir-post")] == ["dir-pre", "dir-post"], \
         f"after {step}: {calls}"
     assert not [c for c in calls if c.hook.startswith(("backup-", "disabled-"))], f"after {step}: {calls}"
-    manual_name = trip.lineages[2].name
+    manual_name = trip.manual.name
     assert manual_validations <= 1, step
     assert sorted(trip.manual_calls()) == [("auth", manual_name), ("cleanup", manual_name)] * manual_validations, \
         f"after {step}: manual hooks {trip.manual_calls()}, {manual_validations} validations by Pebble"
@@ -290,10 +294,10 @@ def _walk(trip: RoundTrip, pebble, tools: list[str]) -> None:
     trip.hooks.install_directory_hooks(trip.run.config_dir)
     for version, tool in enumerate(tools[1:], start=2):
         trip.clear_logs()
-        manual_before = _validations(pebble, trip.lineages[2].name)
+        manual_before = _validations(pebble, trip.manual.name)
         step = f"renewal {version - 1} by {tool}"
         _renew(trip, tool, step)
-        _check_renewal_hooks(trip, step, _validations(pebble, trip.lineages[2].name) - manual_before)
+        _check_renewal_hooks(trip, step, _validations(pebble, trip.manual.name) - manual_before)
         _check_listings(trip, step)
         _check_tree(trip, version, saved, account, step)
     assert any("/.well-known/acme-challenge/" in line for line in trip.nginx.access_lines())
