@@ -186,7 +186,7 @@ private:
     entry.indent = line.substr(0, start);
     std::size_t pos = start;
     if (line[pos] == '"' || line[pos] == '\'') {
-      std::size_t close = line.find(line[pos], pos + 1);
+      std::size_t close = closing_quote(line, pos, "=");
       if (close == std::string::npos) {
         fail(m_index, "unbalanced quote in key");
       }
@@ -224,6 +224,22 @@ private:
     }
     section.m_entries.push_back(std::move(entry));
     ++m_index;
+  }
+
+  // The quote closing the one at text[open]: configobj's regex `'.*?'` is lazy
+  // but backtracks, so it is the first quote of the same kind that blanks and
+  // then the end of the text or one of `followers` come after ('a' 'b' is the
+  // one value "a' 'b"). npos when there is none.
+  static std::size_t closing_quote(std::string_view text, std::size_t open,
+                                   std::string_view followers) {
+    for (std::size_t at = text.find(text[open], open + 1); at != std::string_view::npos;
+         at = text.find(text[open], at + 1)) {
+      std::size_t next = skip_blanks(text, at + 1);
+      if (next == text.size() || followers.find(text[next]) != std::string_view::npos) {
+        return at;
+      }
+    }
+    return std::string_view::npos;
   }
 
   // Finds the closing `quote` in text[from..] that only blanks or a comment follow.
@@ -289,9 +305,11 @@ private:
     for (;;) {
       std::size_t item_end = 0;
       if (text[pos] == '"' || text[pos] == '\'') {
-        std::size_t close = text.find(text[pos], pos + 1);
+        std::size_t close = closing_quote(text, pos, ",#");
         if (close == std::string_view::npos) {
-          fail(m_index, "unbalanced quote in value");
+          fail(m_index, text.find(text[pos], pos + 1) == std::string_view::npos
+                            ? "unbalanced quote in value"
+                            : "text after a quoted value");
         }
         parsed.value.items.emplace_back(text.substr(pos + 1, close - pos - 1));
         item_end = close + 1;

@@ -242,3 +242,28 @@ TEST_CASE("configobj: malformed input names the line", "[store][configobj]") {
   with_nul += "y\n";
   CHECK(parse_error(with_nul) == "renewal/x.conf line 2: NUL byte in line");
 }
+
+// configobj's quoted item is the regex '.*?' (lazy, but backtracking): it ends
+// at the first quote after which the line can go on, so a hand-edited value
+// with the same quote inside still reads as configobj 5.0.8 reads it.
+TEST_CASE("configobj: quotes inside a quoted value or key read as configobj's regex reads them",
+          "[store][configobj]") {
+  auto value_of = [](const std::string& line) {
+    auto conf = ConfigObj::parse(line + "\n", "x");
+    return *conf.root().value(conf.root().keys().front());
+  };
+  using certsmith::store::ConfigValue;
+  CHECK(value_of("k = 'a' 'b'") == ConfigValue{false, {"a' 'b"}});
+  CHECK(value_of("k = 'it''s'") == ConfigValue{false, {"it''s"}});
+  CHECK(value_of("k = 'a' # x 'b'") == ConfigValue{false, {"a"}});
+  CHECK(value_of("k = 'a, b' 'c', d") == ConfigValue{true, {"a, b' 'c", "d"}});
+  CHECK(value_of("k = 'a' , 'b' 'c'") == ConfigValue{true, {"a", "b' 'c"}});
+  CHECK(ConfigObj::parse("'a'b' = v\n", "x").root().get("a'b") == "v");
+  for (const char* bad : {"k = 'a', 'b' x\n", "k = \"x\" y \"z\" w\n", "k = 'a\n"}) {
+    INFO(bad);
+    CHECK_THAT(parse_error(bad), Catch::StartsWith("renewal/x.conf line 1: "));
+  }
+  // Each of these read back as they were written.
+  for (const char* text : {"k = 'a' 'b'\n", "'a'b' = v\n", "k = 'a, b' 'c', d\n"})
+    CHECK(ConfigObj::parse(text, "x").to_string() == text);
+}
