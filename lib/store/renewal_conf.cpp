@@ -10,6 +10,10 @@ namespace certsmith::store {
 namespace {
 
 constexpr std::string_view k_params = "renewalparams";
+// certbot's constants.V1_URI and CLI_DEFAULTS["server"]: Let's Encrypt's ACME v1
+// endpoint is gone, and certbot's _restore_str renews such lineages with v2.
+constexpr std::string_view k_letsencrypt_v1 = "https://acme-v01.api.letsencrypt.org/directory";
+constexpr std::string_view k_letsencrypt_v2 = "https://acme-v02.api.letsencrypt.org/directory";
 constexpr std::string_view k_webroot_map = "webroot_map";
 
 // configobj writes Python's None as the text "None"; certbot's _restore_str and
@@ -120,6 +124,9 @@ RenewalParams read_renewal_params(const ConfigObj& conf) {
   params.authenticator = text("authenticator");
   params.installer = text("installer");
   params.server = text("server");
+  if (params.server == k_letsencrypt_v1) {
+    params.server = k_letsencrypt_v2; // saved so on the next write, as certbot does
+  }
   if (!text("key_type").empty()) {
     params.key_type = text("key_type");
   }

@@ -229,3 +229,21 @@ TEST_CASE("certbot confs: version stays what certbot wrote; new lineages say 2.1
   CHECK_THAT(conf_text(), Catch::Contains("\nversion = 1.21.0\n"));
   CHECK(conf_text() == old);
 }
+
+TEST_CASE("certbot confs: Let's Encrypt's ACME v1 server renews with v2, as certbot's _restore_str",
+          "[store][renewal]") {
+  std::string v1_conf = k_certbot_webroot;
+  std::string v2 = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string v1 = "https://acme-v01.api.letsencrypt.org/directory";
+  v1_conf.replace(v1_conf.find(v2), v2.size(), v1);
+  auto conf = ConfigObj::parse(v1_conf, "x");
+  auto params = read_renewal_params(conf);
+  CHECK(params.server == v2);
+  write_renewal_params(conf, params);
+  CHECK(conf.to_string() == k_certbot_webroot); // only the server line changed back
+  // Staging v1 and other servers are left alone (certbot maps only production v1).
+  std::string staging_v1 = "https://acme-staging.api.letsencrypt.org/directory";
+  std::string staging_conf = k_certbot_webroot;
+  staging_conf.replace(staging_conf.find(v2), v2.size(), staging_v1);
+  CHECK(read_renewal_params(ConfigObj::parse(staging_conf, "x")).server == staging_v1);
+}
