@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
        "Replace the account key (RFC 8555 key change)", cli::run_rollover_account_key},
       {"reconfigure", nullptr, "Change a lineage's renewal settings without issuing",
        cli::run_reconfigure},
+      {"update_symlinks", "update-symlinks", "Repair the live/ links from archive/",
+       cli::run_update_symlinks},
       {"certbot-flags", nullptr, "List certbot's flags: supported, ignored, refused",
        cli::run_certbot_flags},
   };

@@ -55,6 +55,7 @@ json entry_json(const LineageSummary& lineage, std::chrono::system_clock::time_p
       {"name", lineage.name},
       {"status", status},
       {"problem", readable ? json(nullptr) : json(lineage.problem)},
+      {"fix", string_or_null(lineage.fix)},
       {"domains", lineage.dns_names},
       {"ip_addresses", lineage.ip_addresses},
       {"not_before", readable ? json(util::rfc3339_utc(lineage.not_before)) : json(nullptr)},

@@ -14,7 +14,8 @@ namespace certsmith::issuance {
 inline constexpr int k_certificates_json_schema_version = 1;
 
 /// {"schema_version": 1, "certificates": [...]}: one entry per lineage with
-/// status "valid", "expired" (as of now) or "invalid" (with "problem"); every
+/// status "valid", "expired" (as of now) or "invalid" (with "problem", and
+/// "fix" when a command repairs it); every
 /// key is present in every entry, null when an invalid lineage could not tell it.
 nlohmann::json certificates_json(const std::vector<LineageSummary>& lineages,
                                  std::chrono::system_clock::time_point now);

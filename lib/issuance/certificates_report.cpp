@@ -3,6 +3,7 @@
 #include "acme/identifier.hpp"
 #include "crypto/certificate.hpp"
 #include "store/lineage.hpp"
+#include "store/lineage_check.hpp"
 #include "util/error.hpp"
 
 #include <algorithm>
@@ -45,6 +46,9 @@ std::string lower_case(std::string text) {
   return text;
 }
 
+// What certificates suggests for live links that update_symlinks can repair.
+constexpr const char* k_repair_command = "certsmith update_symlinks";
+
 } // namespace
 
 std::vector<std::string> LineageSummary::names() const {
@@ -66,7 +70,14 @@ std::vector<LineageSummary> summarize_lineages(const store::TreePaths& paths) {
       summary.fullchain_path = lineage.fullchain_path().string();
       summary.privkey_path = lineage.privkey_path().string();
       summary.renewal = lineage.params();
-      lineage.verify();
+      const store::LineageCheck check = store::check_lineage(lineage);
+      if (!check.ok()) {
+        summary.problem = check.problem;
+        if (check.repairable())
+          summary.fix = k_repair_command;
+        summaries.push_back(std::move(summary));
+        continue;
+      }
       auto facts = crypto::read_certificate(lineage.read_cert_pem());
       summary.dns_names = facts.dns_names;
       summary.ip_addresses = facts.ip_addresses;
@@ -153,7 +164,9 @@ std::string format_certificates_report(const std::vector<LineageSummary>& lineag
       out += (out.empty() ? k_rule + "\n" : "") +
              "The following renewal configurations were invalid:\n";
     any_invalid = true;
-    out += fmt::format("  {}: {}\n", lineage.name, lineage.problem);
+    out += fmt::format("  {}: {}{}\n", lineage.name, lineage.problem,
+                       lineage.fix.empty() ? ""
+                                           : fmt::format("; run \"{}\" to repair it", lineage.fix));
   }
   if (out.empty())
     out =

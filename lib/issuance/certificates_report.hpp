@@ -29,13 +29,18 @@ struct LineageSummary {
   std::string renewal_conf_path;
   std::optional<store::RenewalParams> renewal; // nullopt when the conf could not be read
   std::string problem;                         // non-empty: the lineage could not be read, and why
+  // The command that would repair the problem ("" when none would): links that
+  // `update_symlinks` can point back at a complete, consistent archive version.
+  std::string fix;
 
   /// DNS names, then IP addresses: certbot's "Domains" line.
   std::vector<std::string> names() const;
 };
 
-/// Read every lineage of the tree; one that cannot be read gets a problem line
-/// (and whatever its conf still told) instead of failing the whole listing.
+/// Read every lineage of the tree; one that cannot be read, or whose files are
+/// missing or inconsistent (store::check_lineage: certbot's checks), gets a
+/// problem line (and whatever its conf still told) instead of failing the whole
+/// listing. Changes nothing on disk.
 std::vector<LineageSummary> summarize_lineages(const store::TreePaths& paths);
 
 /// certbot's filters for `certificates`: --cert-name, -d and --ip-address
@@ -65,7 +70,8 @@ std::vector<LineageSummary> filter_lineages(std::vector<LineageSummary> lineages
 
 /// certbot's listing: "Found the following certs:" ("matching certs" when
 /// filtered) with one block per lineage, "VALID: N days" / "INVALID: EXPIRED",
-/// then the unreadable ones.
+/// then the unreadable or inconsistent ones with their problem (and the
+/// command that repairs it, when there is one).
 std::string format_certificates_report(const std::vector<LineageSummary>& lineages,
                                        std::chrono::system_clock::time_point now,
                                        bool filtered = false);

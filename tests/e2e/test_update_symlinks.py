@@ -1,0 +1,154 @@
+"""A user whose live/ links were broken (a restored backup, a hand edit, a crash of another tool) runs
+`certsmith update_symlinks`, certbot's command, and gets live/ pointing at a complete version again;
+`certsmith certificates` says which lineages are broken and that this command repairs them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from conftest import assert_tree_safe, describe
+from inspect_tree import lineage_problems, live_version, snapshot
+
+LIVE_FILES = ("cert", "privkey", "chain", "fullchain")
+
+
+def _issue_two_versions(run, *names: str) -> None:
+    for name in names:
+        result = run.certonly(name)
+        assert result.returncode == 0, describe(result)
+    renewed = run("renew", "--force-renewal")
+    assert renewed.returncode == 0, describe(renewed)
+
+
+def _relink(link: Path, target: str) -> None:
+    link.unlink()
+    os.symlink(target, link)
+
+
+def _invalid(run, name: str) -> dict:
+    document = json.loads(run("certificates", "--json", check_tree=False).stdout)
+    return next(entry for entry in document["certificates"] if entry["name"] == name)
+
+
+def test_update_symlinks_repairs_dangling_missing_and_disagreeing_links(run_certsmith, certbot):
+    run = run_certsmith
+    _issue_two_versions(run, "dangle.example.com", "missing.example.com", "mixed.example.com",
+                        "fine.example.com")
+    config = run.config_dir
+    (config / "archive" / "dangle.example.com" / "chain2.pem").unlink()
+    (config / "live" / "missing.example.com" / "fullchain.pem").unlink()
+    _relink(config / "live" / "mixed.example.com" / "privkey.pem",
+            "../../archive/mixed.example.com/privkey1.pem")
+    fine_before = snapshot(config / "live" / "fine.example.com")
+
+    listing = run("certificates", check_tree=False)
+    assert listing.returncode == 0, describe(listing)
+    lines = listing.stdout.splitlines()
+    assert "The following renewal configurations were invalid:" in lines, describe(listing)
+    for name in ("dangle.example.com", "missing.example.com", "mixed.example.com"):
+        line = next((line for line in lines if line.startswith(f"  {name}: ")), None)
+        assert line and line.endswith('; run "certsmith update_symlinks" to repair it'), describe(listing)
+        assert _invalid(run, name)["fix"] == "certsmith update_symlinks"
+    assert "  Certificate Name: fine.example.com" in lines, describe(listing)
+    assert "dangle.example.com/chain.pem: points to ../../archive/dangle.example.com/chain2.pem, which does " \
+           "not exist" in listing.stdout, describe(listing)
+
+    result = run("update_symlinks")
+    assert result.returncode == 0, describe(result)
+    for name in ("dangle.example.com", "missing.example.com", "mixed.example.com", "fine.example.com"):
+        assert lineage_problems(config, name) == [], name
+    assert live_version(config / "live" / "dangle.example.com") == 1  # version 2 lost its chain
+    assert live_version(config / "live" / "missing.example.com") == 2
+    assert live_version(config / "live" / "mixed.example.com") == 2
+    assert snapshot(config / "live" / "fine.example.com") == fine_before
+    for stem in LIVE_FILES:
+        target = os.readlink(config / "live" / "dangle.example.com" / f"{stem}.pem")
+        assert target == f"../../archive/dangle.example.com/{stem}1.pem"
+    assert_tree_safe(config)
+
+    listing = run("certificates")
+    assert "invalid" not in listing.stdout, describe(listing)
+    # certbot reads the repaired tree as its own.
+    theirs = certbot("certificates")
+    assert theirs.returncode == 0, theirs.stderr
+    assert "invalid" not in theirs.stdout + theirs.stderr, theirs.stdout + theirs.stderr
+    for name in ("dangle.example.com", "missing.example.com", "mixed.example.com"):
+        assert f"Certificate Name: {name}" in theirs.stdout, theirs.stdout
+
+
+def test_update_symlinks_rewrites_absolute_links_as_certbot(run_certsmith):
+    """certbot's update_symlinks: each link relative into the conf's archive_dir, keeping its version."""
+    run = run_certsmith
+    _issue_two_versions(run, "abs.example.com")
+    live = run.config_dir / "live" / "abs.example.com"
+    archive = run.config_dir / "archive" / "abs.example.com"
+    for stem in LIVE_FILES:
+        _relink(live / f"{stem}.pem", str(archive / f"{stem}1.pem"))
+    assert run("certificates").returncode == 0
+    assert _invalid(run, "abs.example.com")["status"] == "valid"
+
+    result = run("update-symlinks", "--cert-name", "abs.example.com")
+    assert result.returncode == 0, describe(result)
+    for stem in LIVE_FILES:
+        assert os.readlink(live / f"{stem}.pem") == f"../../archive/abs.example.com/{stem}1.pem"
+    assert lineage_problems(run.config_dir, "abs.example.com") == []
+
+
+def test_one_unrepairable_lineage_is_named_and_the_others_are_still_repaired(run_certsmith):
+    run = run_certsmith
+    for name in ("plain.example.com", "nover.example.com", "ok.example.com"):
+        assert run.certonly(name).returncode == 0
+    config = run.config_dir
+    # A user's own file where a link belongs is never replaced.
+    cert = config / "live" / "plain.example.com" / "cert.pem"
+    content = cert.read_text()
+    cert.unlink()
+    cert.write_text(content)
+    # The only version lost a file: nothing complete to point at.
+    (config / "archive" / "nover.example.com" / "privkey1.pem").unlink()
+    (config / "live" / "ok.example.com" / "chain.pem").unlink()
+
+    listing = run("certificates", check_tree=False)
+    assert "  plain.example.com: " in listing.stdout, describe(listing)
+    plain = next(line for line in listing.stdout.splitlines() if line.startswith("  plain.example.com: "))
+    assert "not a symlink" in plain and "update_symlinks" not in plain, describe(listing)
+    assert _invalid(run, "nover.example.com")["fix"] is None
+
+    result = run("update_symlinks", check_tree=False)
+    assert result.returncode == 1, describe(result)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("certsmith: error: ")]
+    assert any(line.startswith("certsmith: error: plain.example.com: not repaired: ") and "not a symlink" in line
+               for line in errors), describe(result)
+    assert any(line.startswith("certsmith: error: nover.example.com: not repaired: ")
+               and "no version whose four files are present and consistent" in line
+               for line in errors), describe(result)
+    assert len(errors) == 2, describe(result)
+    assert cert.read_text() == content and not cert.is_symlink()
+    assert lineage_problems(config, "ok.example.com") == []
+
+
+def test_update_symlinks_refuses_an_archive_dir_outside_the_tree(run_certsmith, tmp_path):
+    run = run_certsmith
+    assert run.certonly("away.example.com").returncode == 0
+    outside = tmp_path / "outside-archive"
+    outside.mkdir()
+    conf = run.config_dir / "renewal" / "away.example.com.conf"
+    text = conf.read_text()
+    archive = run.config_dir / "archive" / "away.example.com"
+    conf.write_text(text.replace(f"archive_dir = {archive}", f"archive_dir = {outside}"))
+    (run.config_dir / "live" / "away.example.com" / "chain.pem").unlink()
+    before = snapshot(run.config_dir)
+
+    result = run("update_symlinks", "--cert-name", "away.example.com", check_tree=False)
+    assert result.returncode == 1, describe(result)
+    assert "away.example.com: not repaired: archive_dir" in result.stderr, describe(result)
+    assert "only links to an archive directly inside it" in result.stderr, describe(result)
+    assert snapshot(run.config_dir) == before
+
+
+def test_update_symlinks_names_an_unknown_lineage(run_certsmith):
+    result = run_certsmith("update_symlinks", "--cert-name", "nothing.example.com")
+    assert result.returncode != 0, describe(result)
+    assert "No certificate found with name nothing.example.com" in result.stderr, describe(result)

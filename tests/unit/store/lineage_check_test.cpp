@@ -1,0 +1,160 @@
+#include "store/lineage.hpp"
+#include "store/lineage_check.hpp"
+#include "store_fixtures.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+using namespace certsmith::store;
+using certsmith::store::test::make_certificate_files;
+using certsmith::store::test::slurp;
+using certsmith::store::test::spit;
+using certsmith::store::test::TempTree;
+namespace fs = std::filesystem;
+
+namespace {
+
+RenewalParams some_params() {
+  RenewalParams params;
+  params.authenticator = "standalone";
+  params.server = "https://127.0.0.1:14000/dir";
+  return params;
+}
+
+// A lineage at version 2 (version 1 still in the archive).
+Lineage two_versions(const TreePaths& paths, const std::string& name = "example.com") {
+  Lineage lineage = create_lineage(paths, name, make_certificate_files(name), some_params());
+  save_successor(lineage, make_certificate_files(name), some_params());
+  return Lineage::load_for_check(paths, name);
+}
+
+LineageCheck check(const TreePaths& paths, const std::string& name = "example.com") {
+  return check_lineage(Lineage::load_for_check(paths, name));
+}
+
+} // namespace
+
+TEST_CASE("lineage check: a lineage as certsmith writes it is consistent") {
+  TempTree tree;
+  two_versions(tree.paths());
+  LineageCheck result = check(tree.paths());
+  CHECK(result.ok());
+  CHECK(result.problem.empty());
+  CHECK_FALSE(result.links_broken);
+}
+
+TEST_CASE("lineage check: a missing link is named and repairable to the current version") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  fs::remove(lineage.chain_path());
+  LineageCheck result = check(tree.paths());
+  CHECK_THAT(result.problem, Catch::Contains("chain.pem: missing"));
+  CHECK(result.links_broken);
+  REQUIRE(result.repairable());
+  CHECK(*result.repair_version == 2);
+}
+
+TEST_CASE("lineage check: a dangling link is repairable to the newest complete version") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  fs::remove(tree.paths().lineage_archive_dir("example.com") / "chain2.pem");
+  LineageCheck result = check(tree.paths());
+  CHECK_THAT(result.problem, Catch::Contains("chain.pem: points to ../../archive/example.com/"
+                                             "chain2.pem, which does not exist"));
+  REQUIRE(result.repairable());
+  CHECK(*result.repair_version == 1);
+}
+
+TEST_CASE("lineage check: links at different versions are flagged") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  fs::remove(lineage.privkey_path());
+  fs::create_symlink("../../archive/example.com/privkey1.pem", lineage.privkey_path());
+  LineageCheck result = check(tree.paths());
+  CHECK_THAT(result.problem, Catch::Contains("point at different versions"));
+  CHECK_THAT(result.problem, Catch::Contains("privkey.pem -> privkey1.pem"));
+  REQUIRE(result.repairable());
+  CHECK(*result.repair_version == 2);
+}
+
+TEST_CASE("lineage check: a link out of the archive dir is flagged, never trusted") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  // A file of the right name elsewhere: a link may not lead there, even to a good certificate.
+  fs::create_directories(tree.root() / "elsewhere");
+  fs::copy_file(lineage.cert_path(), tree.root() / "elsewhere" / "cert2.pem");
+  fs::remove(lineage.cert_path());
+  fs::create_symlink(tree.root() / "elsewhere" / "cert2.pem", lineage.cert_path());
+  LineageCheck result = check(tree.paths());
+  CHECK_THAT(result.problem, Catch::Contains("outside the archive dir"));
+  REQUIRE(result.repairable());
+  CHECK(*result.repair_version == 2);
+}
+
+TEST_CASE("lineage check: a plain file in a link's place is not repairable") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  std::string pem = slurp(lineage.cert_path());
+  fs::remove(lineage.cert_path());
+  spit(lineage.cert_path(), pem);
+  LineageCheck result = check(tree.paths());
+  CHECK_THAT(result.problem, Catch::Contains("cert.pem: not a symlink"));
+  CHECK(result.links_broken);
+  CHECK_FALSE(result.repairable());
+  std::string why;
+  CHECK_FALSE(choose_repair_version(Lineage::load_for_check(tree.paths(), "example.com"), why));
+  CHECK_THAT(why, Catch::Contains("does not replace it"));
+}
+
+TEST_CASE("lineage check: a private key that does not match the certificate") {
+  TempTree tree;
+  two_versions(tree.paths());
+  auto archive = tree.paths().lineage_archive_dir("example.com");
+  spit(archive / "privkey2.pem", make_certificate_files("other.example").privkey_pem);
+  LineageCheck result = check(tree.paths());
+  CHECK_THAT(result.problem, Catch::Contains("privkey2.pem: does not match cert2.pem"));
+  CHECK_FALSE(result.links_broken);
+  CHECK_FALSE(result.repairable());
+}
+
+TEST_CASE("lineage check: fullchain must be cert followed by chain") {
+  TempTree tree;
+  two_versions(tree.paths());
+  auto archive = tree.paths().lineage_archive_dir("example.com");
+  spit(archive / "fullchain2.pem", slurp(archive / "cert2.pem"));
+  CHECK_THAT(check(tree.paths()).problem,
+             Catch::Contains("fullchain2.pem: not cert2.pem followed by chain2.pem"));
+}
+
+TEST_CASE("lineage check: hostile file contents are reported, not thrown") {
+  TempTree tree;
+  two_versions(tree.paths());
+  auto archive = tree.paths().lineage_archive_dir("example.com");
+  SECTION("a certificate that is not PEM") {
+    spit(archive / "cert2.pem", "-----BEGIN CERTIFICATE-----\n\x01\xff garbage\n");
+    CHECK_THAT(check(tree.paths()).problem, Catch::Contains("cert2.pem: not a certificate"));
+  }
+  SECTION("an empty private key") {
+    spit(archive / "privkey2.pem", "");
+    CHECK_THAT(check(tree.paths()).problem, Catch::Contains("privkey2.pem: not a private key"));
+  }
+  SECTION("an archive file that is a symlink") {
+    fs::remove(archive / "chain2.pem");
+    fs::create_symlink("/etc/hostname", archive / "chain2.pem");
+    CHECK_THAT(check(tree.paths()).problem, Catch::Contains("which is not a regular file"));
+  }
+  SECTION("a link to a name that is no archive version") {
+    auto link = tree.paths().lineage_live_dir("example.com") / "chain.pem";
+    fs::remove(link);
+    fs::create_symlink("../../archive/example.com/cert2.pem", link);
+    CHECK_THAT(check(tree.paths()).problem, Catch::Contains("not a chainN.pem file"));
+  }
+}
+
+TEST_CASE("check_archive_version names the first missing file") {
+  TempTree tree;
+  two_versions(tree.paths());
+  auto archive = tree.paths().lineage_archive_dir("example.com");
+  CHECK(check_archive_version(archive, 1).empty());
+  CHECK_THAT(check_archive_version(archive, 3), Catch::Contains("cert3.pem: missing"));
+}
