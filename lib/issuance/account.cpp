@@ -64,7 +64,14 @@ namespace {
 // an ordinary run costs no extra request.
 store::StoredAccount prefer_key_the_ca_holds(const store::TreePaths& paths, acme::Client& client,
                                              store::StoredAccount account) {
-  std::vector<store::StoredAccount> candidates = accounts_sharing_url(paths, account);
+  std::vector<store::StoredAccount> candidates;
+  try {
+    candidates = accounts_sharing_url(paths, account);
+  } catch (const StorageError& error) {
+    // Another stored account of this server is broken: it cannot be compared, and it
+    // must not stop the lineages of this one (its own lineages fail on their own).
+    util::log_debug("not comparing account {} with the others: {}", account.id, error.what());
+  }
   if (candidates.empty())
     return account;
   candidates.insert(candidates.begin(), std::move(account));

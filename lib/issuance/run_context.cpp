@@ -5,6 +5,8 @@
 #include "util/escape.hpp"
 #include "util/log.hpp"
 
+#include <fmt/format.h>
+
 namespace certsmith::issuance {
 
 RunContext::RunContext(store::TreePaths paths, http::Transport& transport, util::Clock& clock,
@@ -24,8 +26,10 @@ AccountRequest RunContext::request_for(const std::string& server,
       util::log_debug("account {} of the renewal conf is not stored for {}: using another",
                       util::escape_untrusted(recorded_account, 64), server);
   } catch (const Error& error) {
-    util::log_warning("ignoring account {} of the renewal conf: {}",
-                      util::escape_untrusted(recorded_account, 64), error.what());
+    // As certbot: a lineage whose account is stored but broken fails, rather than
+    // quietly moving to another account.
+    throw StorageError(fmt::format("account {} of the renewal conf cannot be read: {}",
+                                   util::escape_untrusted(recorded_account, 64), error.what()));
   }
   return request;
 }

@@ -93,6 +93,12 @@ TEST_CASE("certificates --json: an unreadable lineage keeps every key, null wher
   CHECK(entry["paths"]["cert"].is_null());
   CHECK(entry["paths"]["renewal_conf"] == "/etc/letsencrypt/renewal/broken.example.com.conf");
   CHECK(entry["renewal"].is_null());
+  CHECK(entry["fix"].is_null());
+  CHECK(good["fix"].is_null());
+
+  broken.fix = "certsmith update_symlinks";
+  CHECK(issuance::certificates_json({broken}, k_now)["certificates"][0]["fix"] ==
+        "certsmith update_symlinks");
 }
 
 TEST_CASE("certificates --json: an empty tree") {

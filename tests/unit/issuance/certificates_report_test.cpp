@@ -135,3 +135,20 @@ TEST_CASE("certificates: hostile filter values are usage errors") {
     CHECK_THROWS_AS(CertificateFilter::from_flags(std::nullopt, {}, {address}), UsageError);
   }
 }
+
+TEST_CASE("inconsistent lineages carry the update_symlinks hint when it would repair them") {
+  auto dangling = summary("dangling.example.com", k_now);
+  dangling.problem = "/etc/letsencrypt/live/dangling.example.com/chain.pem: points to "
+                     "../../archive/dangling.example.com/chain2.pem, which does not exist";
+  dangling.fix = "certsmith update_symlinks";
+  auto mismatched = summary("mismatched.example.com", k_now);
+  mismatched.problem = "privkey2.pem: does not match cert2.pem";
+  std::string report = issuance::format_certificates_report({dangling, mismatched}, k_now);
+  CHECK_THAT(report,
+             Catch::Contains("  dangling.example.com: /etc/letsencrypt/live/"
+                             "dangling.example.com/chain.pem: points to "
+                             "../../archive/dangling.example.com/chain2.pem, which does not "
+                             "exist; run \"certsmith update_symlinks\" to repair it\n"));
+  CHECK_THAT(report, Catch::Contains("  mismatched.example.com: privkey2.pem: does not match "
+                                     "cert2.pem\n"));
+}

@@ -40,8 +40,8 @@ void check_points_at(const TreePaths& paths, const std::string& name, int versio
     auto link = live / (std::string(kind) + ".pem");
     CAPTURE(link);
     REQUIRE(fs::is_symlink(link));
-    CHECK(fs::read_symlink(link) ==
-          fs::path("../../archive") / name / (std::string(kind) + std::to_string(version) + ".pem"));
+    CHECK(fs::read_symlink(link) == fs::path("../../archive") / name /
+                                        (std::string(kind) + std::to_string(version) + ".pem"));
   }
   CHECK(check_lineage(Lineage::load_for_check(paths, name)).ok());
 }
