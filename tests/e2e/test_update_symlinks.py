@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -152,3 +153,21 @@ def test_update_symlinks_names_an_unknown_lineage(run_certsmith):
     result = run_certsmith("update_symlinks", "--cert-name", "nothing.example.com")
     assert result.returncode != 0, describe(result)
     assert "No certificate found with name nothing.example.com" in result.stderr, describe(result)
+
+
+def test_update_symlinks_is_refused_while_certbot_holds_the_tree_lock(run_certsmith):
+    """It takes the tree lock like every writing command: refused while certbot runs, nothing changed."""
+    run = run_certsmith
+    assert run.certonly("locked.example.com").returncode == 0
+    (run.config_dir / "live" / "locked.example.com" / "chain.pem").unlink()
+    with open(run.config_dir / ".certbot.lock", "w") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        before = snapshot(run.config_dir / "live")
+        refused = run("update_symlinks", check_tree=False)
+        assert refused.returncode != 0, describe(refused)
+        assert "already running" in refused.stderr, describe(refused)
+        assert snapshot(run.config_dir / "live") == before
+        fcntl.lockf(lock, fcntl.LOCK_UN)
+    (run.config_dir / ".certbot.lock").unlink(missing_ok=True)
+    assert run("update_symlinks").returncode == 0
+    assert lineage_problems(run.config_dir, "locked.example.com") == []
