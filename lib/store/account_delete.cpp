@@ -1,5 +1,6 @@
 // Removing an account directory (unregister, the old key after a rollover).
 #include "store/account_store.hpp"
+#include "store/account_v1_reuse.hpp"
 #include "store/atomic_file.hpp"
 #include "util/error.hpp"
 
@@ -11,8 +12,30 @@
 
 namespace certsmith::store {
 
+namespace {
+
+// certbot's link from an ACME v2 account to the v1 account it reuses
+// (account_v1_reuse.hpp): true when `dir` is exactly that link.
+bool is_reuse_link(const TreePaths& paths, const std::filesystem::path& dir,
+                   const std::string& id) {
+  auto reused = reused_accounts_dir(paths, dir.parent_path());
+  std::error_code error;
+  return reused && std::filesystem::is_symlink(dir, error) &&
+         std::filesystem::read_symlink(dir, error) == std::filesystem::absolute(*reused / id);
+}
+
+} // namespace
+
 void delete_account(const TreePaths& paths, const std::string& server_url, const std::string& id) {
-  const std::filesystem::path dir = account_dir(paths, server_url, id);
+  std::filesystem::path dir = account_dir(paths, server_url, id);
+  if (is_reuse_link(paths, dir, id)) {
+    // As certbot's _delete_links_and_find_target_dir: the link goes, then the v1 account.
+    auto target = *reused_accounts_dir(paths, dir.parent_path()) / id;
+    if (::unlink(dir.c_str()) != 0) {
+      throw StorageError(fmt::format("{}: cannot remove ({})", dir.string(), std::strerror(errno)));
+    }
+    dir = target;
+  }
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT) {
@@ -37,8 +60,20 @@ void delete_account(const TreePaths& paths, const std::string& server_url, const
   if (error) {
     throw StorageError(fmt::format("{}: cannot remove ({})", doomed.string(), error.message()));
   }
-  // Certbot also removes the server's directory once its last account is gone.
-  std::filesystem::remove(dir.parent_path(), error); // fails harmlessly when not empty
+  // Certbot also removes the server's directory once its last account is gone
+  // (and a v2 link to v1's directory with it, but only when that is empty too).
+  auto server_dir = dir.parent_path();
+  if (std::filesystem::is_symlink(server_dir, error)) {
+    auto reused = reused_accounts_dir(paths, server_dir);
+    if (reused &&
+        std::filesystem::read_symlink(server_dir, error) == std::filesystem::absolute(*reused) &&
+        std::filesystem::is_empty(*reused, error) && !error &&
+        std::filesystem::remove(server_dir, error)) {
+      std::filesystem::remove(*reused, error);
+    }
+    return;
+  }
+  std::filesystem::remove(server_dir, error); // fails harmlessly when not empty
 }
 
 } // namespace certsmith::store

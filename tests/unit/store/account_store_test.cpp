@@ -485,3 +485,42 @@ TEST_CASE("accounts: a truncated or non-JWK private_key.json is named", "[store]
   spit(dir / "private_key.json", public_only.dump());
   CHECK_THAT(error_of(load), Catch::StartsWith(key_file + ": not a usable private key"));
 }
+
+TEST_CASE("accounts: deleting a v2 account reused from v1 removes it as certbot does",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto v1_dir = server_accounts_dir(paths, k_v1);
+  auto v2_dir = server_accounts_dir(paths, k_letsencrypt);
+
+  SECTION("the whole v2 directory is a link: the account goes, then the empty link and v1 dir") {
+    write_certbot_v1_account(v1_dir / k_ec_id, k_ec_certbot_jwk);
+    write_certbot_v1_account(v1_dir / k_rsa_id, k_rsa_certbot_jwk);
+    REQUIRE(load_accounts(paths, k_letsencrypt).size() == 2);
+    REQUIRE(std::filesystem::is_symlink(v2_dir));
+    delete_account(paths, k_letsencrypt, k_ec_id);
+    CHECK_FALSE(std::filesystem::exists(v1_dir / k_ec_id));
+    CHECK(std::filesystem::is_symlink(v2_dir)); // v1 still holds an account
+    delete_account(paths, k_letsencrypt, k_rsa_id);
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(v2_dir)));
+    CHECK_FALSE(std::filesystem::exists(v1_dir));
+  }
+  SECTION("one account linked alone: the link and the v1 account go, v2's own stays") {
+    write_certbot_v1_account(v1_dir / k_ec_id, k_ec_certbot_jwk);
+    save_account(paths, make_account(k_letsencrypt, k_rsa_key));
+    REQUIRE(load_account(paths, k_letsencrypt, k_ec_id));
+    REQUIRE(std::filesystem::is_symlink(v2_dir / k_ec_id));
+    delete_account(paths, k_letsencrypt, k_ec_id);
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(v2_dir / k_ec_id)));
+    CHECK_FALSE(std::filesystem::exists(v1_dir / k_ec_id));
+    CHECK(load_accounts(paths, k_letsencrypt).size() == 1);
+  }
+  SECTION("any other link in an account's place is still refused") {
+    auto victim = tree.root() / "victim";
+    write_certbot_v1_account(victim / k_ec_id, k_ec_certbot_jwk);
+    std::filesystem::create_directories(v2_dir);
+    std::filesystem::create_directory_symlink(victim / k_ec_id, v2_dir / k_ec_id);
+    CHECK_THROWS_AS(delete_account(paths, k_letsencrypt, k_ec_id), StorageError);
+    CHECK(std::filesystem::exists(victim / k_ec_id / "private_key.json"));
+  }
+}
