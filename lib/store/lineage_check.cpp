@@ -25,20 +25,6 @@ std::string shown(const std::filesystem::path& path) {
   return util::escape_untrusted(path.string(), 512);
 }
 
-std::filesystem::path normal_absolute(const std::filesystem::path& path) {
-  std::error_code ignored;
-  auto absolute = std::filesystem::absolute(path, ignored);
-  auto normal = (absolute.empty() ? path : absolute).lexically_normal();
-  if (normal.filename().empty() && normal.has_parent_path() && normal != normal.root_path())
-    normal = normal.parent_path();
-  return normal;
-}
-
-bool regular_file_at(const std::filesystem::path& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 // One live link as found on disk, judged without following it.
 struct LinkState {
   enum class Entry { missing, not_symlink, symlink };

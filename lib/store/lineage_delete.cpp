@@ -115,17 +115,6 @@ std::string shown(const std::filesystem::path& path) {
   return util::escape_untrusted(path.string(), 512);
 }
 
-// Absolute and lexically normal, without a trailing separator, for comparing
-// paths a conf names with the tree's own.
-std::filesystem::path normal_absolute(const std::filesystem::path& path) {
-  std::error_code ignored;
-  auto absolute = std::filesystem::absolute(path, ignored);
-  auto normal = (absolute.empty() ? path : absolute).lexically_normal();
-  if (normal.filename().empty() && normal.has_parent_path() && normal != normal.root_path())
-    normal = normal.parent_path();
-  return normal;
-}
-
 // What the renewal conf says is the lineage's: its four live links and its
 // archive_dir. A conf that cannot be read stands for the default layout, so
 // that a broken conf does not make a lineage undeletable.

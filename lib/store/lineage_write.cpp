@@ -64,11 +64,6 @@ void require_complete(const CertificateFiles& files) {
   }
 }
 
-bool regular_file_at(const std::filesystem::path& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 mode_t mode_of(const std::filesystem::path& path, mode_t fallback) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : fallback;

@@ -28,15 +28,6 @@ std::string shown(const std::filesystem::path& path) {
   return util::escape_untrusted(path.string(), 512);
 }
 
-std::filesystem::path normal_absolute(const std::filesystem::path& path) {
-  std::error_code ignored;
-  auto absolute = std::filesystem::absolute(path, ignored);
-  auto normal = (absolute.empty() ? path : absolute).lexically_normal();
-  if (normal.filename().empty() && normal.has_parent_path() && normal != normal.root_path())
-    normal = normal.parent_path();
-  return normal;
-}
-
 // The archive the links may point into: a real directory directly inside the
 // tree's archive/, so that no conf can make certsmith link to files elsewhere.
 std::filesystem::path checked_archive_dir(const TreePaths& paths, const Lineage& lineage) {

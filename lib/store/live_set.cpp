@@ -44,6 +44,12 @@ bool present(const std::filesystem::path& path) {
   return std::filesystem::exists(std::filesystem::symlink_status(path, error));
 }
 
+// A regular file itself, not a symlink to one.
+bool regular_file_at(const std::filesystem::path& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 std::filesystem::path archive_file(const std::filesystem::path& archive, std::size_t kind,
                                    int version) {
   return archive / fmt::format("{}{}.pem", k_lineage_kinds[kind], version);

@@ -13,6 +13,9 @@ namespace certsmith::store {
 /// True when anything, even a dangling symlink, is at `path`.
 bool present(const std::filesystem::path& path);
 
+/// True when `path` is a regular file (a symlink to one does not count).
+bool regular_file_at(const std::filesystem::path& path);
+
 /// archive/NAME/KIND<version>.pem, KIND being k_lineage_kinds[kind].
 std::filesystem::path archive_file(const std::filesystem::path& archive, std::size_t kind,
                                    int version);

@@ -44,4 +44,8 @@ struct TreePaths {
   }
 };
 
+/// Absolute and lexically normal, without a trailing separator: for comparing
+/// the paths a renewal conf names with the tree's own (no symlink is resolved).
+std::filesystem::path normal_absolute(const std::filesystem::path& path);
+
 } // namespace certsmith::store

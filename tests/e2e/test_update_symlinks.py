@@ -171,3 +171,11 @@ def test_update_symlinks_is_refused_while_certbot_holds_the_tree_lock(run_certsm
     (run.config_dir / ".certbot.lock").unlink(missing_ok=True)
     assert run("update_symlinks").returncode == 0
     assert lineage_problems(run.config_dir, "locked.example.com") == []
+
+
+def test_update_symlinks_refuses_a_hostile_cert_name_before_touching_anything(run_certsmith):
+    for hostile in ("../../etc", "a/b", ".hidden", "x\nexample.com"):
+        result = run_certsmith("update_symlinks", "--cert-name", hostile)
+        assert result.returncode == 2, describe(result)
+        assert result.stderr.startswith("certsmith: error: "), describe(result)
+    assert not (run_certsmith.config_dir / "live").exists()
