@@ -159,7 +159,9 @@ class Client:
 
     def dir_flags(self) -> list[str]:
         return ["--config-dir", str(self.config_dir), "--work-dir", str(self.work_dir),
-                "--logs-dir", str(self.logs_dir), "--server", self.pebble.directory_url]
+                "--logs-dir", str(self.logs_dir), "--server", self.pebble.directory_url,
+                # one growing log per client (no rotation at each run), read by GrowingFile
+                "--max-log-backups", "0"]
 
     def certonly_argv(self, name: str, setup: bool) -> list[str]:
         raise NotImplementedError
@@ -205,7 +207,7 @@ class Client:
 class Certsmith(Client):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.own_log = GrowingFile(self.logs_dir / "certsmith.log")
+        self.own_log = GrowingFile(self.logs_dir / "letsencrypt.log")
         self.verified_verbose = (0, 0)  # (printed by -v, logged by Pebble), set by setup()
 
     def certonly_argv(self, name: str, setup: bool) -> list[str]:

@@ -2,7 +2,7 @@
 
 Runs the benchmark's scenario (fresh name, existing account, standalone http-01) N times for
 certsmith alone and splits each run's wall time using the timestamps of certsmith's own debug log
-(--logs-dir/certsmith.log, millisecond resolution), so no tracer slows the runs down:
+(--logs-dir/letsencrypt.log, millisecond resolution), so no tracer slows the runs down:
 
   startup           process spawned -> "certsmith ... started" (exec, dynamic linking, static init)
   load store        "started" -> first request (renewal confs, account, OpenSSL and curl set-up)
@@ -45,7 +45,7 @@ STRACE_LINE = re.compile(r"^(\d+) +(\d\d):(\d\d):(\d\d\.\d+) (.*?)(?: <([0-9.]+)
 
 
 def log_entries(text: str) -> list[tuple[float, str]]:
-    """(epoch seconds, message) for each timestamped line of certsmith.log."""
+    """(epoch seconds, message) for each timestamped line of letsencrypt.log."""
     entries = []
     for line in text.splitlines():
         m = LOG_LINE.match(line)
@@ -86,7 +86,7 @@ def certonly_argv(binary: str, pebble: PebbleEnv, root: Path, name: str, first: 
     account = ["--register-unsafely-without-email", "--agree-tos"] if first else []
     return ([binary, "certonly", "--standalone", "-d", name, "--http-01-port", str(pebble.http_port),
              "--server", pebble.directory_url, "--config-dir", str(root / "config"),
-             "--work-dir", str(root / "work"), "--logs-dir", str(root / "logs"), "-n"] + account)
+             "--work-dir", str(root / "work"), "--logs-dir", str(root / "logs"), "--max-log-backups", "0", "-n"] + account)
 
 
 def run_once(argv: list[str], env: dict[str, str], log: Path) -> tuple[float, float, str]:
@@ -116,7 +116,7 @@ def strace_summary(trace: Path) -> list[tuple[str, float, int]]:
         stamp = int(m.group(2)) * 3600 + int(m.group(3)) * 60 + float(m.group(4))
         if first_time is None:
             first_time, main_pid = stamp, pid
-        if startup is None and "certsmith.log" in rest:
+        if startup is None and "letsencrypt.log" in rest:
             startup = stamp - first_time
         if pid != main_pid or m.group(6) is None:
             continue  # the responder thread mostly waits for Pebble: not on the critical path
@@ -131,7 +131,7 @@ def strace_summary(trace: Path) -> list[tuple[str, float, int]]:
                 sums[key][1] += 1
     rows = [(f"syscall {k}", v[0], v[1]) for k, v in sums.items()]
     if startup is not None:
-        rows.append(("execve -> opening certsmith.log (startup under strace)", startup, 1))
+        rows.append(("execve -> opening letsencrypt.log (startup under strace)", startup, 1))
     return sorted(rows, key=lambda r: -r[1])
 
 
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         env = dict(os.environ, REQUESTS_CA_BUNDLE=str(pebble.ca_bundle))
         root = workdir / "certsmith"
-        log = root / "logs" / "certsmith.log"
+        log = root / "logs" / "letsencrypt.log"
         run_once(certonly_argv(str(binary), pebble, root, "setup.example.com", True), env, log)
         for i in range(args.lineages):
             run_once(certonly_argv(str(binary), pebble, root, f"filler-{i}.example.com", False), env, log)
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 
         wall = statistics.median(walls)
         print(f"certsmith certonly, {args.runs} runs, {args.lineages + 1}+ lineages in the config dir: wall median {wall * 1000:.1f} ms "
-              f"(min {min(walls) * 1000:.1f}, max {max(walls) * 1000:.1f}); phases from certsmith.log (ms resolution)")
+              f"(min {min(walls) * 1000:.1f}, max {max(walls) * 1000:.1f}); phases from letsencrypt.log (ms resolution)")
         print(f"{'phase':<52} {'median ms':>9} {'max ms':>7} {'share':>6}")
         for label in order:
             values = per_label[label]

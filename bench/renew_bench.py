@@ -101,7 +101,8 @@ class Tree:
         self.config, self.work, self.logs = root / "config", root / "work", root / "logs"
 
     def dir_flags(self) -> list[str]:
-        return ["--config-dir", str(self.config), "--work-dir", str(self.work), "--logs-dir", str(self.logs)]
+        return ["--config-dir", str(self.config), "--work-dir", str(self.work), "--logs-dir", str(self.logs),
+                "--max-log-backups", "0"]  # both clients append to one log, as Debian's cli.ini sets
 
     def lineages(self) -> list[str]:
         return sorted(p.name[:-5] for p in (self.config / "renewal").glob("*.conf"))

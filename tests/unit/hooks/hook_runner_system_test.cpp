@@ -67,7 +67,7 @@ TEST_CASE("hooks (real shell): post hooks see RENEWED_DOMAINS and FAILED_DOMAINS
 
 TEST_CASE("hooks (real shell): a failing hook is logged with its status and output") {
   HookTree tree;
-  auto log = tree.root / "logs" / "certsmith.log";
+  auto log = tree.root / "logs" / "letsencrypt.log";
   certsmith::util::open_log_file(log);
   auto previous = certsmith::util::terminal_level();
   certsmith::util::set_terminal_level(certsmith::util::LogLevel::quiet);

@@ -214,7 +214,7 @@ TEST_CASE_METHOD(Fixture,
 }
 
 TEST_CASE_METHOD(Fixture,
-                 "--autorenew / --no-autorenew on renew are saved like certbot's overrides") {
+                 "autorenew overrides (--autorenew / --no-autorenew) on renew are saved like certbot's overrides") {
   tree.add_lineage("a.example.com", clock.now(), hours(24 * 90));
   set_autorenew(tree.paths, "a.example.com", "False");
   auto lineage = store::Lineage::load(tree.paths, "a.example.com");

@@ -6,7 +6,7 @@
 using namespace certsmith;
 using issuance::DomainOrWebroot;
 
-TEST_CASE("--webroot-map: names split on commas, roots made absolute", "[webroot_map]") {
+TEST_CASE("webroot map (--webroot-map): names split on commas, roots made absolute", "[webroot_map]") {
   auto entries = issuance::parse_webroot_map_json(
       R"({"Example.com, www.example.com": "/var/www/ex/", "other.example": "/srv/o"})");
   REQUIRE(entries.size() == 3);
@@ -15,7 +15,7 @@ TEST_CASE("--webroot-map: names split on commas, roots made absolute", "[webroot
   CHECK(entries[2] == std::pair<std::string, std::string>{"other.example", "/srv/o"});
 }
 
-TEST_CASE("--webroot-map: hostile JSON is one usage error", "[webroot_map]") {
+TEST_CASE("webroot map (--webroot-map): hostile JSON is one usage error", "[webroot_map]") {
   for (const char* json :
        {"", "[]", "\"x\"", "{", R"({"a.example": 1})", R"({"a.example": ""})",
         R"({"a.example": {"b": "c"}})", R"({"a.example": "/x\n/y"})", R"({"": "/x"})",
@@ -26,7 +26,7 @@ TEST_CASE("--webroot-map: hostile JSON is one usage error", "[webroot_map]") {
   CHECK_THROWS_AS(issuance::parse_webroot_map_json(std::string(70000, '[')), UsageError);
 }
 
-TEST_CASE("--webroot-map wins over -w/-d, the other -d keep their -w", "[webroot_map]") {
+TEST_CASE("webroot map (--webroot-map) wins over -w/-d, the other -d keep their -w", "[webroot_map]") {
   std::vector<DomainOrWebroot> flags = {
       {false, "early.example"}, {true, "/w1"}, {false, "a.example"}, {false, "b.example"}};
   auto merged = issuance::merge_webroot_map(flags, {{"b.example", "/map"}});
