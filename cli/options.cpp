@@ -2,6 +2,7 @@
 
 #include "util/log.hpp"
 
+#include <CLI/CLI.hpp>
 #include <string_view>
 
 namespace certsmith::cli {
