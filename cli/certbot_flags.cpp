@@ -1,12 +1,11 @@
 #include "certbot_flags.hpp"
 
-#include "acme/identifier.hpp"
 #include "commands.hpp"
 #include "compat/certbot_flags.hpp"
+#include "compat/user_agent.hpp"
 #include "issuance/webroot_map_json.hpp"
-#include "util/error.hpp"
+#include "util/log.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 
@@ -17,21 +16,6 @@ namespace {
 using compat::CertbotFlag;
 using compat::CertbotFlagKind;
 using compat::CertbotFlagStatus;
-
-void merge_webroot_map(Options& options) {
-  auto entries = issuance::parse_webroot_map_json(options.webroot_map);
-  options.domain_and_webroot_order =
-      issuance::merge_webroot_map(options.domain_and_webroot_order, entries);
-  // certbot: the map implies -d for each of its names.
-  for (const auto& [domain, root] : entries) {
-    bool listed =
-        std::any_of(options.domains.begin(), options.domains.end(), [&](const std::string& given) {
-          return acme::normalize_domain(given) == domain;
-        });
-    if (!listed)
-      options.domains.push_back(domain);
-  }
-}
 
 std::string spelled(const CertbotFlag& row) {
   std::string text;
@@ -68,7 +52,14 @@ void add_certbot_flags(CLI::App& app) {
   }
 }
 
-void apply_certbot_flags(const CLI::App& app, Options& options) {
+void apply_certbot_flags(const CLI::App& app, Options& options,
+                         const std::map<std::string, std::string>& origins) {
+  auto origin_of = [&origins](const CLI::Option& option) -> const std::string* {
+    if (option.get_lnames().empty())
+      return nullptr;
+    auto found = origins.find("--" + option.get_lnames().front()); // the flag's id
+    return found == origins.end() ? nullptr : &found->second;
+  };
   compat::CertbotUsage usage;
   for (const CLI::App* subcommand : app.get_subcommands())
     usage.subcommand = subcommand->get_name();
@@ -77,23 +68,23 @@ void apply_certbot_flags(const CLI::App& app, Options& options) {
       continue;
     for (auto name : compat::names_of(row)) {
       const CLI::Option* option = app.get_option_no_throw(std::string(name));
-      if (option && option->count() > 0)
-        usage.given.emplace_back(name);
+      if (!option || option->count() == 0)
+        continue;
+      usage.given.emplace_back(name);
+      if (const std::string* origin = origin_of(*option))
+        usage.origins.emplace(name, *origin);
     }
   }
   usage.authenticator = options.authenticator;
+  if (const CLI::Option* option = app.get_option_no_throw("--authenticator"))
+    if (const std::string* origin = origin_of(*option))
+      usage.origins.emplace("--authenticator", *origin);
   for (const auto& warning : compat::check_certbot_usage(usage))
-    if (!options.quiet)
-      std::fprintf(stderr, "certsmith: warning: %s\n", warning.c_str());
-  // Sent as an HTTP header: a line break would start another header.
-  auto has_control = [](const std::string& text) {
-    return std::any_of(text.begin(), text.end(),
-                       [](unsigned char c) { return c < 0x20 || c == 0x7f; });
-  };
-  if (has_control(options.user_agent.value_or("")) || has_control(options.user_agent_comment))
-    throw UsageError("--user-agent and --user-agent-comment cannot hold control characters");
+    util::log_warning("{}", warning);
+  compat::check_user_agent(options.user_agent, options.user_agent_comment);
   if (!options.webroot_map.empty())
-    merge_webroot_map(options);
+    issuance::apply_webroot_map_json(options.webroot_map, options.domain_and_webroot_order,
+                                     options.domains);
 }
 
 int run_certbot_flags(const Options&) {

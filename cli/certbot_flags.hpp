@@ -6,6 +6,8 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <map>
+#include <string>
 
 namespace certsmith::cli {
 
@@ -14,8 +16,10 @@ namespace certsmith::cli {
 void add_certbot_flags(CLI::App& app);
 
 /// After parsing: throws UsageError for a refused flag or subcommand (or for
-/// none: certbot's run), prints one warning per ignored flag given (not with
-/// -q), and merges --webroot-map into the -w/-d pairs and the domains.
-void apply_certbot_flags(const CLI::App& app, Options& options);
+/// none: certbot's run), logs one warning per ignored flag given, and merges
+/// --webroot-map into the -w/-d pairs and the domains. origins (flag id ->
+/// "FILE:LINE: KEY", from merge_config_files) names the flags a cli.ini set.
+void apply_certbot_flags(const CLI::App& app, Options& options,
+                         const std::map<std::string, std::string>& origins);
 
 } // namespace certsmith::cli

@@ -14,8 +14,6 @@ namespace certsmith::cli {
 
 namespace {
 
-constexpr const char* k_config_id = "--config";
-
 // Every spelling of every option of app ("--email", "-m") to what it is.
 std::map<std::string, compat::FlagInfo, std::less<>> flags_of(const CLI::App& app) {
   std::map<std::string, compat::FlagInfo, std::less<>> flags;
@@ -28,6 +26,9 @@ std::map<std::string, compat::FlagInfo, std::less<>> flags_of(const CLI::App& ap
       continue;                                              // a positional
     info.takes_value = option->get_items_expected_max() > 0; // a flag expects none
     info.takes_many = option->get_items_expected_max() > 1;
+    // CLI11 sums a flag bound to an integer (-v), and keeps all its occurrences.
+    info.counts =
+        !info.takes_value && option->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll;
     for (const auto& name : option->get_lnames())
       flags.emplace("--" + name, info);
     for (const auto& name : option->get_snames())
@@ -69,24 +70,24 @@ MergedCommandLine merge_config_files(const CLI::App& app, int argc, char** argv)
     auto found = flags.find(name);
     return found == flags.end() ? std::nullopt : std::optional(found->second);
   };
-  compat::CommandLineScan scan = compat::scan_command_line(user_args, lookup, k_config_id);
+  compat::CommandLineScan scan =
+      compat::scan_command_line(user_args, lookup, compat::k_config_flag);
 
   if (!scan.given.contains("--help") && !scan.given.contains("--version")) {
     const char* home = home_directory();
     std::vector<std::vector<compat::CliIniSetting>> files;
-    for (const auto& path : compat::default_cli_ini_files(std::getenv("XDG_CONFIG_HOME"), home))
+    for (const auto& path : compat::default_cli_ini_files(std::getenv("CERTSMITH_SYSTEM_CLI_INI"),
+                                                          std::getenv("XDG_CONFIG_HOME"), home))
       if (is_present(path))
         files.push_back(compat::read_cli_ini(path));
     if (scan.config_file)
       files.push_back(compat::read_cli_ini(compat::expand_user(*scan.config_file, home)));
 
-    compat::ConfigArgsRules rules;
-    rules.refused = {k_config_id, "--help", "--version"};
-    if (scan.verb == "renew")
-      rules.dropped.insert("--domains"); // certbot #4096: renew ignores cli.ini's domains
-    compat::ConfigArgs config = compat::config_file_args(files, lookup, scan.given, rules);
+    compat::ConfigArgs config = compat::config_file_args(files, lookup, scan.given,
+                                                         compat::certbot_config_rules(scan.verb));
     merged.arguments.insert(merged.arguments.end(), config.args.begin(), config.args.end());
     merged.warnings = std::move(config.warnings);
+    merged.origins = std::move(config.origins);
   }
   merged.arguments.insert(merged.arguments.end(), user_args.begin(), user_args.end());
   return merged;

@@ -4,6 +4,7 @@
 // FILE, then ~/.config/letsencrypt/cli.ini, then /etc/letsencrypt/cli.ini.
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@ namespace certsmith::cli {
 struct MergedCommandLine {
   std::vector<std::string> arguments; // the program name first, as argv
   std::vector<std::string> warnings;  // unknown keys, one line each
+  /// Flag id ("--installer") -> "FILE:LINE: KEY" for each flag a file set.
+  std::map<std::string, std::string> origins;
 
   int argc() const { return static_cast<int>(arguments.size()); }
   /// Pointers into arguments, for parsers that take argv (valid while this lives).
@@ -24,7 +27,8 @@ struct MergedCommandLine {
 /// unreadable default file, or a malformed line (naming FILE:LINE).
 MergedCommandLine merge_config_files(const CLI::App& app, int argc, char** argv);
 
-/// Prints (and logs) the warnings of the merge.
+/// Logs the warnings of the merge (util::log_warning: the terminal now, the log
+/// file once open_log_file runs after util::keep_early_records).
 void report_config_warnings(const MergedCommandLine& command_line);
 
 } // namespace certsmith::cli

@@ -102,8 +102,13 @@ int main(int argc, char** argv) {
         options.given.insert(name);
 
   try {
-    cli::apply_certbot_flags(app, options);
-    cli::check_input(options); // before a log file or anything else is written
+    // Warnings are said before anything can fail, and reach the log file once
+    // it opens; the input is checked before a log file or anything else is written.
+    cli::set_terminal_verbosity(options);
+    util::keep_early_records();
+    cli::report_config_warnings(command_line);
+    cli::apply_certbot_flags(app, options, command_line.origins);
+    cli::check_input(options);
     for (const auto& command : commands) {
       if (!*command.app)
         continue;
@@ -112,7 +117,6 @@ int main(int argc, char** argv) {
         cli::start_logging(options);
         util::log_debug("certsmith {} started: {}", k_version, command.name);
       }
-      cli::report_config_warnings(command_line);
       return command.run(options);
     }
   } catch (const Error& error) {

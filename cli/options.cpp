@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "compat/python_strip.hpp"
 #include "util/log.hpp"
 
 #include <CLI/CLI.hpp>
@@ -38,8 +39,11 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("-q,--quiet", o.quiet, "Print only errors");
   app.add_flag("-v,--verbose", o.verbose, "More output; repeat for more");
 
+  // certbot strips each item of a comma list: -d "a.example, b.example".
+  auto strip_item = [](std::string item) { return std::string(compat::python_strip(item)); };
   app.add_option("-d,--domains,--domain", o.domains, "Domain to include (repeat, or comma list)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->transform(strip_item);
   app.add_option("--cert-name", o.cert_name, "Name of the certificate lineage");
   app.add_option("-m,--email", o.email, "Email for the account (comma list allowed)");
   app.add_flag("--agree-tos", o.agree_tos, "Agree to the CA's terms of service");
@@ -122,7 +126,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--no-eff-email")->description("Share no email with the EFF (certsmith never does)");
 
   app.add_option("--ip-address", o.ip_addresses, "IP address to include (RFC 8738; repeat)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->transform(strip_item);
   app.add_flag("--expand", o.expand, "Add names to the lineage that holds a subset of them");
   app.add_flag("--duplicate", o.duplicate, "Make a new lineage even when one has these names");
   app.add_option("--csr", o.csr, "Use this CSR (PEM or DER) instead of making a key");
@@ -208,15 +213,9 @@ hooks::HookConfig hook_config(const Options& options) {
 std::vector<issuance::DomainOrWebroot> scan_domain_and_webroot_order(int argc, char** argv) {
   std::vector<issuance::DomainOrWebroot> order;
   auto add_domains = [&order](std::string_view list) {
-    while (!list.empty()) {
-      auto comma = list.find(',');
-      std::string_view item = list.substr(0, comma);
+    for (auto& item : compat::split_comma_list(list))
       if (!item.empty())
-        order.push_back({false, std::string(item)});
-      if (comma == std::string_view::npos)
-        break;
-      list.remove_prefix(comma + 1);
-    }
+        order.push_back({false, std::move(item)});
   };
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -239,13 +238,17 @@ std::vector<issuance::DomainOrWebroot> scan_domain_and_webroot_order(int argc, c
   return order;
 }
 
-void start_logging(const Options& options) {
+void set_terminal_verbosity(const Options& options) {
   if (options.quiet)
     util::set_terminal_level(util::LogLevel::error);
   else if (options.json) // stdout carries the JSON document alone; -v detail is in the log
     util::set_terminal_level(util::LogLevel::warning);
   else if (options.verbose > 0)
     util::set_terminal_level(util::LogLevel::debug);
+}
+
+void start_logging(const Options& options) {
+  set_terminal_verbosity(options);
   util::open_log_file(std::filesystem::path(options.logs_dir) / "letsencrypt.log",
                       options.max_log_backups);
 }

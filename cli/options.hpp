@@ -107,8 +107,9 @@ struct Options {
   std::vector<std::string> preferred_challenges;
   int tls_alpn01_port = 443;
 
-  /// Long names (no dashes) of every flag given on the command line, so that a
-  /// command can tell "set to its default" from "not given" (reconfigure).
+  /// Long names (no dashes) of every flag given on the command line or set in a
+  /// cli.ini (certbot's set_by_user counts both), so that a command can tell
+  /// "set to its default" from "not given" (reconfigure).
   std::set<std::string> given;
 
   /// -d and -w in command-line order, for certbot's webroot pairing.
@@ -133,7 +134,10 @@ std::unique_ptr<http::Transport> make_transport(const Options& options);
 /// The hooks given on the command line plus the renewal-hooks/ directories.
 hooks::HookConfig hook_config(const Options& options);
 
-/// Set up terminal verbosity and open logs-dir/letsencrypt.log (rotated as certbot does).
+/// What reaches the terminal: -q, --json and -v.
+void set_terminal_verbosity(const Options& options);
+
+/// set_terminal_verbosity, then open logs-dir/letsencrypt.log (rotated as certbot does).
 void start_logging(const Options& options);
 
 } // namespace certsmith::cli

@@ -1,10 +1,12 @@
 #include "compat/certbot_flags.hpp"
 
 #include "util/error.hpp"
+#include "util/escape.hpp"
 
 #include <algorithm>
 #include <array>
 #include <fmt/format.h>
+#include <optional>
 
 namespace certsmith::compat {
 
@@ -259,14 +261,17 @@ std::string_view display_name(const CertbotFlag& row) {
   return names_of(row).front();
 }
 
-// certbot's -a also names the plugins certsmith lacks.
-void check_authenticator(const std::string& authenticator, const std::string& subcommand) {
+// certbot's -a also names the plugins certsmith lacks. origin: "FILE:LINE: KEY"
+// when a cli.ini set it.
+void check_authenticator(const std::string& authenticator, const std::string& subcommand,
+                         const std::string& origin) {
+  std::string value = util::escape_untrusted(authenticator, 80);
+  std::string who = origin.empty() ? "-a " + value : origin + " = " + value;
   if (authenticator == "nginx" || authenticator == "apache")
-    throw UsageError(
-        fmt::format("-a {}: {}", authenticator,
-                    subcommand == "certonly" ? k_authenticate_pointer : k_install_pointer));
+    throw UsageError(fmt::format(
+        "{}: {}", who, subcommand == "certonly" ? k_authenticate_pointer : k_install_pointer));
   if (authenticator.starts_with("dns-") && authenticator != "dns-rfc2136")
-    throw UsageError(fmt::format("-a {}: {}", authenticator, k_dns_pointer));
+    throw UsageError(fmt::format("{}: {}", who, k_dns_pointer));
 }
 
 } // namespace
@@ -303,6 +308,13 @@ std::vector<std::string> check_certbot_usage(const CertbotUsage& usage) {
       row && row->kind == subcommand && row->status == refused)
     throw UsageError(fmt::format("{}: {}", usage.subcommand, row->note));
 
+  // The name the user typed, or where a cli.ini set it.
+  auto origin_of = [&usage](const CertbotFlag& row) -> std::optional<std::string> {
+    for (auto name : names_of(row))
+      if (auto found = usage.origins.find(std::string(name)); found != usage.origins.end())
+        return found->second;
+    return std::nullopt;
+  };
   auto given = [&usage](const CertbotFlag& row) {
     return std::any_of(usage.given.begin(), usage.given.end(),
                        [&row](const std::string& name) { return names_row(row, name); });
@@ -311,16 +323,25 @@ std::vector<std::string> check_certbot_usage(const CertbotUsage& usage) {
   for (const auto& row : k_table) {
     if (row.kind == subcommand || !given(row))
       continue;
+    std::optional<std::string> origin = origin_of(row);
+    std::string who = origin ? *origin : std::string(display_name(row));
     if (row.status == refused) {
       bool authenticates =
           usage.subcommand == "certonly" && (row.names == "--nginx" || row.names == "--apache");
-      throw UsageError(fmt::format("{}: {}", display_name(row),
-                                   authenticates ? k_authenticate_pointer : row.note));
+      if (origin && row.note == k_install_pointer && !authenticates) {
+        warnings.push_back(fmt::format("{} is ignored: {}", who, row.note));
+        continue;
+      }
+      throw UsageError(
+          fmt::format("{}: {}", who, authenticates ? k_authenticate_pointer : row.note));
     }
     if (row.status == ignored && !row.silent)
-      warnings.push_back(fmt::format("{} is ignored: {}", display_name(row), row.note));
+      warnings.push_back(fmt::format("{} is ignored: {}", who, row.note));
   }
-  check_authenticator(usage.authenticator, usage.subcommand);
+  auto authenticator_origin = usage.origins.find("--authenticator");
+  check_authenticator(usage.authenticator, usage.subcommand,
+                      authenticator_origin == usage.origins.end() ? ""
+                                                                  : authenticator_origin->second);
   return warnings;
 }
 

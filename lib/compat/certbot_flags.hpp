@@ -4,6 +4,7 @@
 // `certsmith certbot-flags`, the flags cli/ accepts only to ignore or refuse,
 // and the check that turns a certbot command line into warnings or one error.
 
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,11 +48,18 @@ struct CertbotUsage {
   std::string subcommand;         // "" when none was given: certbot's default, run
   std::vector<std::string> given; // ignored or refused flags given, by any of their names
   std::string authenticator;      // -a/--authenticator's value, "" when not given
+  /// A name of given (or "--authenticator") -> "FILE:LINE: KEY" when a cli.ini
+  /// set it rather than the command line.
+  std::map<std::string, std::string> origins = {};
 };
 
 /// One warning line per ignored flag given (silent ones excepted), in table
 /// order. Throws UsageError with one line for the first refused subcommand or
 /// flag (the subcommand first) and for -a naming a plugin certsmith lacks.
+/// A flag set in a cli.ini is named by its FILE:LINE: KEY; one that only an
+/// installer uses is then a warning, not an error, so that a cli.ini written
+/// for certbot's nginx or apache plugin (installer = nginx) does not stop
+/// certonly or renew: certsmith has nothing to install either way.
 std::vector<std::string> check_certbot_usage(const CertbotUsage& usage);
 
 } // namespace certsmith::compat

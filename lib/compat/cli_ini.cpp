@@ -1,5 +1,6 @@
 #include "compat/cli_ini.hpp"
 
+#include "compat/python_strip.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
@@ -21,27 +22,25 @@ namespace certsmith::compat {
 
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+// JSON's own whitespace, inside a "[...]" list that json.loads reads.
+bool is_json_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-std::string_view strip(std::string_view text) {
-  while (!text.empty() && is_space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back()))
-    text.remove_suffix(1);
-  return text;
+// Past the whitespace (Python's: Unicode too) that starts at text[i].
+std::size_t skip_spaces(std::string_view text, std::size_t i) {
+  while (std::size_t length = space_at(text, i))
+    i += length;
+  return i;
 }
 
 // What may follow a value: nothing, or whitespace then a ';' or '#' comment.
 bool is_value_tail(std::string_view tail) {
   if (tail.empty())
     return true;
-  if (!is_space(tail.front()))
+  if (space_at(tail, 0) == 0)
     return false;
-  std::size_t i = 0;
-  while (i < tail.size() && is_space(tail[i]))
-    ++i;
+  std::size_t i = skip_spaces(tail, 0);
   return i < tail.size() && (tail[i] == ';' || tail[i] == '#');
 }
 
@@ -61,7 +60,7 @@ std::optional<std::string> value_of(std::string_view text) {
   }
   // Unquoted: the shortest value after which only an inline comment remains.
   for (std::size_t end = 1; end < text.size(); ++end)
-    if (is_space(text[end]) && is_value_tail(text.substr(end)))
+    if (space_at(text, end) > 0 && is_value_tail(text.substr(end)))
       return std::string(text.substr(0, end));
   return std::string(text);
 }
@@ -116,7 +115,7 @@ std::optional<std::vector<std::string>> json_list(std::string_view text) {
   std::vector<std::string> items;
   std::size_t i = 1;
   auto skip_space = [&] {
-    while (i < text.size() && is_space(text[i]))
+    while (i < text.size() && is_json_space(text[i]))
       ++i;
   };
   skip_space();
@@ -130,7 +129,7 @@ std::optional<std::vector<std::string>> json_list(std::string_view text) {
         return std::nullopt;
     } else {
       std::size_t start = i;
-      while (i < text.size() && text[i] != ',' && text[i] != ']' && !is_space(text[i]))
+      while (i < text.size() && text[i] != ',' && text[i] != ']' && !is_json_space(text[i]))
         ++i;
       std::string_view word = text.substr(start, i - start);
       if (word == "true")
@@ -166,7 +165,7 @@ std::vector<std::string> list_items(std::string_view text) {
   std::string_view inner = text.substr(1, text.size() - 2);
   while (true) {
     auto comma = inner.find(',');
-    items.emplace_back(strip(inner.substr(0, comma)));
+    items.emplace_back(python_strip(inner.substr(0, comma)));
     if (comma == std::string_view::npos)
       break;
     inner.remove_prefix(comma + 1);
@@ -181,7 +180,7 @@ UsageError line_error(const std::filesystem::path& file, int line, std::string_v
 // One stripped line that is not blank, a comment or a section.
 CliIniSetting parse_setting(std::string_view line, const std::filesystem::path& file, int number) {
   std::size_t key_end = 0;
-  while (key_end < line.size() && !is_space(line[key_end]) &&
+  while (key_end < line.size() && space_at(line, key_end) == 0 &&
          std::strchr(":=;#", line[key_end]) == nullptr)
     ++key_end;
   std::string_view rest = line.substr(key_end);
@@ -200,21 +199,21 @@ CliIniSetting parse_setting(std::string_view line, const std::filesystem::path& 
     setting.bare = true;
     return setting;
   }
+  // The separator is '=', ':' or the last whitespace character before the value.
+  bool space_separator = false;
   std::size_t pos = 0;
-  while (pos < rest.size() && is_space(rest[pos]))
-    ++pos;
-  char separator = 0;
+  while (std::size_t length = space_at(rest, pos)) {
+    space_separator = length == 1 && rest[pos] == ' ';
+    pos += length;
+  }
   if (pos < rest.size() && (rest[pos] == '=' || rest[pos] == ':')) {
-    separator = rest[pos++];
-    while (pos < rest.size() && is_space(rest[pos]))
-      ++pos;
-  } else {
-    separator = rest[pos - 1]; // the whitespace between key and value
+    space_separator = false;
+    pos = skip_spaces(rest, pos + 1);
   }
   std::optional<std::string> value = value_of(rest.substr(pos));
   if (!value) {
     // "key =" is an empty value; "key ''" sets the flag, as ConfigArgParse reads them.
-    if (separator == ' ') {
+    if (space_separator) {
       setting.bare = true;
       return setting;
     }
@@ -243,7 +242,7 @@ std::vector<CliIniSetting> parse_cli_ini(std::string_view text, const std::files
       throw line_error(file, number, "a NUL byte: not a text file");
     if (raw.size() > k_cli_ini_max_line)
       throw line_error(file, number, fmt::format("line longer than {} bytes", k_cli_ini_max_line));
-    std::string_view line = strip(raw);
+    std::string_view line = python_strip(raw);
     if (line.empty() || line.front() == '#' || line.front() == ';' || line.front() == '[' ||
         line.starts_with("---"))
       continue;

@@ -24,7 +24,8 @@ UsageError setting_error(const CliIniSetting& setting, std::string_view what) {
                                 util::escape_untrusted(setting.key, 80), what));
 }
 
-// ConfigArgParse's words for a flag's value; nullopt for any other word.
+// ConfigArgParse's words for a flag's value (on and off are certsmith's own
+// leniency); nullopt for any other word.
 std::optional<bool> flag_value(std::string_view word) {
   std::string lower = lowercase(word);
   if (lower == "true" || lower == "yes" || lower == "on" || lower == "1")
@@ -34,17 +35,34 @@ std::optional<bool> flag_value(std::string_view word) {
   return std::nullopt;
 }
 
-std::vector<std::string> arguments_for(const CliIniSetting& setting, const FlagInfo& flag) {
+// "verbose = 2": ConfigArgParse repeats a count flag int(value) times.
+std::optional<int> count_value(std::string_view word) {
+  if (word.empty() || word.size() > 2 || word.find_first_not_of("0123456789") != word.npos)
+    return std::nullopt;
+  int count = std::stoi(std::string(word));
+  return count <= k_max_flag_count ? std::optional(count) : std::nullopt;
+}
+
+std::vector<std::string> flag_arguments(const CliIniSetting& setting, const FlagInfo& flag) {
   std::string name = "--" + setting.key;
-  if (!flag.takes_value) {
-    if (setting.bare)
-      return {name};
-    std::optional<bool> on =
-        setting.list || setting.values.size() != 1 ? std::nullopt : flag_value(setting.values[0]);
-    if (!on)
-      throw setting_error(setting, "a flag: expected true, false, yes, no, on, off, 1 or 0");
+  if (setting.bare)
+    return {name};
+  bool single = !setting.list && setting.values.size() == 1;
+  if (std::optional<bool> on = single ? flag_value(setting.values[0]) : std::nullopt)
     return *on ? std::vector<std::string>{name} : std::vector<std::string>{};
-  }
+  if (std::optional<int> count =
+          single && flag.counts ? count_value(setting.values[0]) : std::nullopt)
+    return std::vector<std::string>(static_cast<std::size_t>(*count), name);
+  throw setting_error(
+      setting, flag.counts
+                   ? fmt::format("a count: expected 0 to {}, true or false", k_max_flag_count)
+                   : "a flag: expected true, false, yes, no, on, off, 1 or 0");
+}
+
+std::vector<std::string> arguments_for(const CliIniSetting& setting, const FlagInfo& flag) {
+  if (!flag.takes_value)
+    return flag_arguments(setting, flag);
+  std::string name = "--" + setting.key;
   if (setting.bare)
     throw setting_error(setting, "needs a value (KEY = VALUE)");
   if (setting.values.size() > 1 && !flag.takes_many)
@@ -152,6 +170,7 @@ ConfigArgs config_file_args(const std::vector<std::vector<CliIniSetting>>& files
 
   // Highest precedence first: a flag set there (or on the command line) is
   // skipped in every file below it.
+  ConfigArgs out;
   std::set<std::string> set_already = given;
   std::vector<std::vector<std::string>> args_per_file(results.size());
   for (std::size_t f = results.size(); f-- > 0;) {
@@ -162,12 +181,14 @@ ConfigArgs config_file_args(const std::vector<std::vector<CliIniSetting>>& files
       args_per_file[f].insert(args_per_file[f].end(), args.begin(), args.end());
       // As ConfigArgParse, which looks for the flag among the arguments so far:
       // "flag = false" adds none, so a lower file's "flag = true" still applies.
-      if (!args.empty())
+      if (!args.empty()) {
         set_already.insert(flag.id);
+        out.origins[flag.id] = fmt::format("{}:{}: {}", setting->file.string(), setting->line,
+                                           util::escape_untrusted(setting->key, 80));
+      }
     }
   }
 
-  ConfigArgs out;
   for (std::size_t f = 0; f < results.size(); ++f) {
     out.args.insert(out.args.end(), args_per_file[f].begin(), args_per_file[f].end());
     out.warnings.insert(out.warnings.end(), results[f].warnings.begin(), results[f].warnings.end());
@@ -175,12 +196,26 @@ ConfigArgs config_file_args(const std::vector<std::vector<CliIniSetting>>& files
   return out;
 }
 
-std::vector<std::filesystem::path> default_cli_ini_files(const char* xdg_config_home,
-                                                         const char* home) {
+ConfigArgsRules certbot_config_rules(std::string_view verb) {
+  ConfigArgsRules rules;
+  rules.refused = {std::string(k_config_flag), "--help", "--version"};
+  if (verb == "renew")
+    rules.dropped.insert("--domains");
+  return rules;
+}
+
+std::vector<std::filesystem::path>
+default_cli_ini_files(const char* system_cli_ini, const char* xdg_config_home, const char* home) {
+  std::vector<std::filesystem::path> files;
+  if (!system_cli_ini)
+    files.emplace_back("/etc/letsencrypt/cli.ini");
+  else if (*system_cli_ini)
+    files.emplace_back(system_cli_ini);
   std::filesystem::path user_dir = xdg_config_home && *xdg_config_home
                                        ? std::filesystem::path(xdg_config_home)
                                        : expand_user("~/.config", home);
-  return {"/etc/letsencrypt/cli.ini", user_dir / "letsencrypt" / "cli.ini"};
+  files.push_back(user_dir / "letsencrypt" / "cli.ini");
+  return files;
 }
 
 std::filesystem::path expand_user(std::string_view path, const char* home) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -60,12 +61,16 @@ std::vector<std::pair<std::string, std::string>> parse_webroot_map_json(std::str
 std::vector<DomainOrWebroot>
 merge_webroot_map(const std::vector<DomainOrWebroot>& flags,
                   const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::map<std::string, std::string> last_root;
+  for (const auto& [domain, root] : entries)
+    last_root[domain] = root;
   std::set<std::string> mapped;
   std::vector<DomainOrWebroot> merged;
-  for (const auto& [domain, root] : entries) {
+  for (const auto& entry : entries) {
+    const std::string& domain = entry.first;
     if (!mapped.insert(domain).second)
-      continue; // a name twice in the object: its first root, as build_webroot_map keeps
-    merged.push_back({true, root});
+      continue; // a name twice: one pair, in its first place, with its last root
+    merged.push_back({true, last_root.at(domain)});
     merged.push_back({false, domain});
   }
   std::vector<DomainOrWebroot> others;
@@ -83,6 +88,18 @@ merge_webroot_map(const std::vector<DomainOrWebroot>& flags,
     }
   }
   return merged;
+}
+
+void apply_webroot_map_json(std::string_view json, std::vector<DomainOrWebroot>& order,
+                            std::vector<std::string>& domains) {
+  auto entries = parse_webroot_map_json(json);
+  order = merge_webroot_map(order, entries);
+  std::set<std::string> listed;
+  for (const auto& domain : domains)
+    listed.insert(acme::normalize_domain(domain));
+  for (const auto& entry : entries)
+    if (listed.insert(entry.first).second)
+      domains.push_back(entry.first);
 }
 
 } // namespace certsmith::issuance

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace certsmith::util {
 
@@ -20,10 +21,13 @@ namespace {
 std::atomic<LogLevel> g_terminal_level{LogLevel::info};
 std::mutex g_mutex;
 int g_log_fd = -1;
-int g_dir_fd = -1;           // the logs dir, for mid-run rotation
-std::string g_log_name;      // the log's name in it
-int g_max_backups = 0;       // 0: never rotate
-std::size_t g_log_bytes = 0; // the open log's size
+int g_dir_fd = -1;                        // the logs dir, for mid-run rotation
+std::string g_log_name;                   // the log's name in it
+int g_max_backups = 0;                    // 0: never rotate
+std::size_t g_log_bytes = 0;              // the open log's size
+bool g_roll_over_failed = false;          // a mid-run rotation failed: no other is tried this run
+bool g_keep_early = false;                // keep_early_records() until open_log_file
+std::vector<std::string> g_early_records; // timestamped, waiting for the log file
 
 const char* level_name(LogLevel level) {
   switch (level) {
@@ -83,8 +87,9 @@ std::string timestamped(LogLevel level, std::string_view message) {
 }
 
 // certbot's handler also rolls over mid-run before the file passes 1 MiB. This
-// run holds the tree lock by then, so no lock is taken here; a failure keeps
-// the current file.
+// run holds the tree lock by then, so no lock is taken here. A failure keeps
+// the current file, and is not retried: a retry on every later record would
+// fail again (the cause stays for the run) and fill the log with warnings.
 void roll_over_locked() {
   LogRotation rotation = rotate_log_files(g_dir_fd, g_log_name, g_max_backups);
   int fd = ::openat(g_dir_fd, g_log_name.c_str(),
@@ -96,6 +101,13 @@ void roll_over_locked() {
     ::close(g_log_fd);
     g_log_fd = fd;
     g_log_bytes = size_of(fd);
+  }
+  if (g_log_bytes > 0) { // still the full file: it was not moved aside
+    g_roll_over_failed = true;
+    notes += timestamped(LogLevel::warning,
+                         fmt::format("log rotation failed: {} grows past {} bytes for the rest "
+                                     "of this run",
+                                     g_log_name, k_log_rotate_bytes));
   }
   write_all(g_log_fd, notes);
   g_log_bytes += notes.size();
@@ -142,6 +154,13 @@ void open_log_file(const std::filesystem::path& path, int max_backups) {
     g_log_name = name;
     g_max_backups = max_backups;
     g_log_bytes = size_of(fd);
+    g_roll_over_failed = false;
+    g_keep_early = false;
+    for (const auto& record : g_early_records) {
+      write_all(g_log_fd, record);
+      g_log_bytes += record.size();
+    }
+    g_early_records.clear();
   }
   for (const auto& warning : rotation.warnings)
     log_message(LogLevel::warning, warning);
@@ -152,11 +171,19 @@ void close_log_file() {
   close_locked();
 }
 
+void keep_early_records() {
+  std::lock_guard lock(g_mutex);
+  g_keep_early = true;
+}
+
 void log_message(LogLevel level, std::string_view message) {
   std::lock_guard lock(g_mutex);
+  if (g_log_fd < 0 && g_keep_early && g_early_records.size() < k_max_early_records)
+    g_early_records.push_back(timestamped(level, message));
   if (g_log_fd >= 0) {
     std::string record = timestamped(level, message);
-    if (g_max_backups > 0 && g_log_bytes > 0 && g_log_bytes + record.size() >= k_log_rotate_bytes)
+    if (g_max_backups > 0 && !g_roll_over_failed && g_log_bytes > 0 &&
+        g_log_bytes + record.size() >= k_log_rotate_bytes)
       roll_over_locked();
     write_all(g_log_fd, record);
     g_log_bytes += record.size();

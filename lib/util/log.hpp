@@ -2,6 +2,7 @@
 // Process-wide logging: everything goes to the log file (when one is open);
 // the terminal sees only what the verbosity allows. Thread-safe.
 
+#include <cstddef>
 #include <filesystem>
 #include <fmt/format.h>
 #include <string>
@@ -19,10 +20,18 @@ LogLevel terminal_level();
 /// never through a symlink). With max_backups > 0 the logs are first rotated as
 /// certbot rotates letsencrypt.log (util/log_rotation.hpp), under the dir's
 /// .certbot.lock, and again mid-run before the file would pass 1 MiB; with 0 the
-/// file is appended to (for logrotate). Rotation problems are logged warnings.
+/// file is appended to (for logrotate). Rotation problems are logged warnings;
+/// after a mid-run rotation that fails, the file grows for the rest of the run.
 /// Throws StorageError when the file cannot be opened.
 void open_log_file(const std::filesystem::path& path, int max_backups = 0);
 void close_log_file();
+
+/// From now until open_log_file, keep what is logged (the first
+/// k_max_early_records messages) to write into the log file first thing, so
+/// that what is said before the file may be opened (a cli.ini warning, before
+/// the input is checked) is in the log too. Never opened: nothing is written.
+void keep_early_records();
+inline constexpr std::size_t k_max_early_records = 1000;
 
 void log_message(LogLevel level, std::string_view message);
 

@@ -73,3 +73,44 @@ TEST_CASE("certbot usage: installer flags and subcommands are refused with the p
   CHECK(compat::check_certbot_usage({"certonly", {}, "dns-rfc2136"}).empty());
   CHECK(compat::check_certbot_usage({"certbot-flags", {}, ""}).empty());
 }
+
+TEST_CASE("certbot usage: a flag set in a cli.ini is named by FILE:LINE: KEY", "[compat]") {
+  using Catch::Matchers::StartsWith;
+  std::map<std::string, std::string> installer_from_file{
+      {"-i", "/etc/letsencrypt/cli.ini:3: installer"},
+      {"--installer", "/etc/letsencrypt/cli.ini:3: installer"}};
+  // Only an installer uses it: certonly and renew go on with a warning naming the line.
+  for (const char* verb : {"renew", "certonly"}) {
+    INFO(verb);
+    auto warnings =
+        compat::check_certbot_usage({verb, {"-i", "--installer"}, "", installer_from_file});
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0],
+               StartsWith("/etc/letsencrypt/cli.ini:3: installer is ignored: certsmith "
+                          "installs nothing"));
+  }
+  // The same flag typed on the command line is still refused.
+  CHECK_THROWS_WITH(compat::check_certbot_usage({"renew", {"-i", "--installer"}, ""}),
+                    StartsWith("--installer: certsmith installs nothing"));
+  // nginx = true authenticates under certonly: refused, naming the line.
+  std::map<std::string, std::string> nginx{{"--nginx", "c.ini:1: nginx"}};
+  CHECK_THROWS_WITH(compat::check_certbot_usage({"certonly", {"--nginx"}, "", nginx}),
+                    StartsWith("c.ini:1: nginx: certsmith does not edit"));
+  CHECK(compat::check_certbot_usage({"renew", {"--nginx"}, "", nginx}).size() == 1);
+  // Refused for another reason than installing: still an error, naming the line.
+  CHECK_THROWS_WITH(
+      compat::check_certbot_usage(
+          {"renew", {"--no-verify-ssl"}, "", {{"--no-verify-ssl", "c.ini:2: no-verify-ssl"}}}),
+      StartsWith("c.ini:2: no-verify-ssl: certsmith always verifies"));
+  // Ignored flags from a file name the line too.
+  auto warnings =
+      compat::check_certbot_usage({"renew", {"--debug"}, "", {{"--debug", "c.ini:4: debug"}}});
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], StartsWith("c.ini:4: debug is ignored: "));
+  // -a from a file.
+  CHECK_THROWS_WITH(compat::check_certbot_usage(
+                        {"renew", {}, "apache", {{"--authenticator", "c.ini:5: authenticator"}}}),
+                    StartsWith("c.ini:5: authenticator = apache: certsmith installs nothing"));
+  CHECK_THROWS_WITH(compat::check_certbot_usage({"certonly", {}, "dns-\x1b[2J"}),
+                    StartsWith("-a dns-\\x1b[2J: "));
+}

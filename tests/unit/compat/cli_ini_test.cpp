@@ -208,3 +208,23 @@ TEST_CASE("read_cli_ini reads a file and refuses a missing, huge or non-regular 
   std::string fits(k_cli_ini_max_bytes - 1, '\n');
   CHECK(read_cli_ini(dir.write("fits.ini", fits)).empty());
 }
+
+TEST_CASE("cli.ini: Unicode whitespace around keys and values is whitespace, as Python's",
+          "[cli_ini]") {
+  // Each as ConfigArgParse 1.5 reads it (checked with python3-configargparse).
+  auto nbsp = only("\u00a0email\u00a0=\u00a0a@example.com\u3000");
+  CHECK(nbsp.key == "email");
+  CHECK(nbsp.values == std::vector<std::string>{"a@example.com"});
+  CHECK(value_of("email\u00a0a@example.com") == "a@example.com");
+  CHECK(value_of("email =\u2003a@example.com\u2003# note") == "a@example.com");
+  CHECK(value_of("\x1c"
+                 "email = x\x1f") == "x");
+  CHECK(only("domains = [a.example,\u00a0b.example\u202f]").values ==
+        std::vector<std::string>{"a.example", "b.example"});
+  // Inside a value it stays; an empty value after a non-ASCII separator is "".
+  CHECK(value_of("deploy-hook = a\u00a0b") == "a\u00a0b");
+  CHECK(value_of("email = caf\u00e9") == "caf\u00e9");
+  CHECK(value_of("email =\u00a0") == "");
+  CHECK(value_of("agree-tos\u00a0''") == "");
+  CHECK(only("agree-tos ''").bare);
+}

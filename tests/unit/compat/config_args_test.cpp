@@ -32,6 +32,10 @@ FlagLookup test_flags() {
     add({"--help", "-h"}, false, false);
     add({"--max-log-backups"}, true, false);
     add({"--preconfigured-renewal"}, false, false);
+    add({"--installer", "-i"}, true, false);
+    FlagInfo verbose{"--verbose", false, false, true};
+    table.emplace("--verbose", verbose);
+    table.emplace("-v", verbose);
     return table;
   }();
   return [](std::string_view name) -> std::optional<FlagInfo> {
@@ -199,12 +203,20 @@ TEST_CASE("scan_command_line: flags, values, clusters, the verb and -c", "[confi
 
 TEST_CASE("default_cli_ini_files: /etc first, then XDG_CONFIG_HOME or ~/.config", "[config_args]") {
   using Paths = std::vector<std::filesystem::path>;
-  CHECK(default_cli_ini_files("/x", "/home/u") ==
+  CHECK(default_cli_ini_files(nullptr, "/x", "/home/u") ==
         Paths{"/etc/letsencrypt/cli.ini", "/x/letsencrypt/cli.ini"});
-  CHECK(default_cli_ini_files(nullptr, "/home/u") ==
+  CHECK(default_cli_ini_files(nullptr, nullptr, "/home/u") ==
         Paths{"/etc/letsencrypt/cli.ini", "/home/u/.config/letsencrypt/cli.ini"});
-  CHECK(default_cli_ini_files("", "/home/u/") ==
+  CHECK(default_cli_ini_files(nullptr, "", "/home/u/") ==
         Paths{"/etc/letsencrypt/cli.ini", "/home/u/.config/letsencrypt/cli.ini"});
+}
+
+TEST_CASE("default_cli_ini_files: CERTSMITH_SYSTEM_CLI_INI replaces /etc's, empty drops it",
+          "[config_args]") {
+  using Paths = std::vector<std::filesystem::path>;
+  CHECK(default_cli_ini_files("/sandbox/etc/cli.ini", "/x", "/home/u") ==
+        Paths{"/sandbox/etc/cli.ini", "/x/letsencrypt/cli.ini"});
+  CHECK(default_cli_ini_files("", "/x", "/home/u") == Paths{"/x/letsencrypt/cli.ini"});
 }
 
 TEST_CASE("expand_user: only a leading ~ or ~/ is the home directory", "[config_args]") {
@@ -214,4 +226,47 @@ TEST_CASE("expand_user: only a leading ~ or ~/ is the home directory", "[config_
   CHECK(expand_user("~other/c.ini", "/home/u") == "~other/c.ini");
   CHECK(expand_user("a/~/c.ini", "/home/u") == "a/~/c.ini");
   CHECK(expand_user("~/c.ini", nullptr) == "~/c.ini");
+}
+
+TEST_CASE("config args: a count flag takes a number, repeated as ConfigArgParse repeats it",
+          "[config_args]") {
+  CHECK(merge({file("verbose = 2")}).args == Args{"--verbose", "--verbose"});
+  CHECK(merge({file("verbose = 3")}).args == Args{"--verbose", "--verbose", "--verbose"});
+  CHECK(merge({file("verbose = 1")}).args == Args{"--verbose"});
+  CHECK(merge({file("verbose = 0")}).args.empty());
+  CHECK(merge({file("verbose = true")}).args == Args{"--verbose"});
+  CHECK(merge({file("verbose")}).args == Args{"--verbose"});
+  CHECK(merge({file("verbose = 10")}).args.size() == 10);
+  for (const char* bad : {"verbose = 11", "verbose = 99999999999999999999", "verbose = -1",
+                          "verbose = 2x", "verbose = [2]", "verbose = +2"}) {
+    INFO(bad);
+    CHECK_THAT(error_of(bad), Equals("/etc/letsencrypt/cli.ini:1: verbose: a count: expected 0 "
+                                     "to 10, true or false"));
+  }
+  // Not a count flag: a number other than 0 or 1 is still an error.
+  CHECK_THAT(error_of("agree-tos = 2"), Contains("agree-tos: a flag"));
+}
+
+TEST_CASE("config args: each flag a file set names its FILE:LINE and key", "[config_args]") {
+  auto etc = file("installer = nginx\nemail = etc@example.com\n", "/etc/letsencrypt/cli.ini");
+  auto user = file("\nemail = c@example.com\nagree-tos = false\n", "c.ini");
+  auto out = merge({etc, user}, {"--domains"});
+  CHECK(out.origins ==
+        std::map<std::string, std::string>{{"--installer", "/etc/letsencrypt/cli.ini:1: installer"},
+                                           {"--email", "c.ini:2: email"}});
+  // Set on the command line: no origin; a false flag sets nothing.
+  CHECK(merge({etc}, {"--installer"}).origins.count("--installer") == 0);
+  CHECK(merge({user}).origins.count("--agree-tos") == 0);
+}
+
+TEST_CASE("certbot_config_rules: -c/--help/--version refused; renew drops domains",
+          "[config_args]") {
+  auto certonly = certbot_config_rules("certonly");
+  CHECK(certonly.refused == std::set<std::string>{"--config", "--help", "--version"});
+  CHECK(certonly.dropped.empty());
+  CHECK(certbot_config_rules("renew").dropped == std::set<std::string>{"--domains"});
+  auto out = merge({file("domains = a.example\nemail = a@example.com")}, {},
+                   certbot_config_rules("renew"));
+  CHECK(out.args == Args{"--email=a@example.com"});
+  CHECK(out.warnings.empty());
 }

@@ -204,3 +204,67 @@ TEST_CASE("open_log_file: a log about to pass 1 MiB rolls over mid-run", "[log]"
   CHECK(fs::file_size(dir.root / "letsencrypt.log.1") < k_log_rotate_bytes);
   CHECK(fs::file_size(path) + fs::file_size(dir.root / "letsencrypt.log.1") > 20 * chunk.size());
 }
+
+TEST_CASE("open_log_file: a mid-run rollover that fails is not retried on every record", "[log]") {
+  LogDir dir;
+  auto path = dir.root / "letsencrypt.log";
+  open_log_file(path, 2);
+  // A directory where the log would move: the rollover cannot happen this run.
+  fs::create_directory(dir.root / "letsencrypt.log.1");
+  std::string chunk(64 * 1024, 'x');
+  for (int i = 0; i < 20; ++i) // past 1 MiB
+    log_message(LogLevel::debug, chunk);
+  for (int i = 0; i < 300; ++i) // each of these used to try, and warn, again
+    log_message(LogLevel::debug, "later record " + std::to_string(i));
+  close_log_file();
+  std::istringstream text(dir.read("letsencrypt.log"));
+  int rotation_warnings = 0;
+  int later = 0;
+  for (std::string line; std::getline(text, line);) {
+    rotation_warnings += line.find("WARNING log rotation") != std::string::npos ? 1 : 0;
+    later += line.find("later record") != std::string::npos ? 1 : 0;
+  }
+  CHECK(rotation_warnings == 3); // .1 is not a file; the log cannot replace it; rotation stopped
+  CHECK(later == 300);
+  CHECK(fs::file_size(path) > k_log_rotate_bytes);
+  CHECK(fs::is_directory(dir.root / "letsencrypt.log.1"));
+
+  // The next run tries again (and here fails again at its start, with warnings).
+  fs::remove(dir.root / "letsencrypt.log.1");
+  open_log_file(path, 2);
+  close_log_file();
+  CHECK(fs::file_size(dir.root / "letsencrypt.log.1") > k_log_rotate_bytes);
+}
+
+TEST_CASE("keep_early_records: what is logged before the log opens is written first in it",
+          "[log]") {
+  LogDir dir;
+  auto path = dir.root / "letsencrypt.log";
+  log_message(LogLevel::debug, "not kept: before keep_early_records");
+  keep_early_records();
+  log_message(LogLevel::debug, "early one");
+  log_message(LogLevel::debug, "early two");
+  open_log_file(path, 0);
+  log_message(LogLevel::debug, "after");
+  close_log_file();
+  log_message(LogLevel::debug, "not kept: keeping ended when the log opened");
+  open_log_file(path, 0);
+  close_log_file();
+  auto text = dir.read("letsencrypt.log");
+  CHECK(text.find("not kept") == std::string::npos);
+  REQUIRE(text.find("early one") != std::string::npos);
+  CHECK(text.find("early one") < text.find("early two"));
+  CHECK(text.find("early two") < text.find("after"));
+
+  // Bounded: a flood before the log opens keeps the first k_max_early_records.
+  keep_early_records();
+  for (std::size_t i = 0; i < k_max_early_records + 50; ++i)
+    log_message(LogLevel::debug, "flood");
+  open_log_file(dir.root / "second.log", 0);
+  close_log_file();
+  std::istringstream second(dir.read("second.log"));
+  std::size_t lines = 0;
+  for (std::string line; std::getline(second, line);)
+    ++lines;
+  CHECK(lines == k_max_early_records);
+}
