@@ -130,6 +130,11 @@ class CertsmithRunner:
     def logs_dir(self) -> Path:
         return self.sandbox / "logs"
 
+    @property
+    def system_cli_ini(self) -> Path:
+        """Where certsmith looks for the system cli.ini in tests (absent unless a test writes it)."""
+        return self.sandbox / "etc-letsencrypt" / "cli.ini"
+
     def argv(self, *args: str, server: str | None = None, dirs: bool = True,
              non_interactive: bool = True) -> list[str]:
         """The command line `certsmith ARGS` runs as; certonly also gets --server, --http-01-port and -n;
@@ -162,11 +167,18 @@ class CertsmithRunner:
 
     def environment(self, env: dict | None = None) -> dict[str, str]:
         """The process environment: ours, REQUESTS_CA_BUNDLE = Pebble's listener cert, XDG_CONFIG_HOME = the
-        sandbox's xdg-config (so a developer's ~/.config/letsencrypt/cli.ini never leaks in), then `env` on
-        top (a value of None removes a variable)."""
+        sandbox's xdg-config (so a developer's ~/.config/letsencrypt/cli.ini never leaks in),
+        CERTSMITH_SYSTEM_CLI_INI = the sandbox's etc-letsencrypt/cli.ini (so the machine's
+        /etc/letsencrypt/cli.ini never does; see system_cli_ini), then `env` on top (a value of None
+        removes a variable).
+
+        The certbot fixture runs with this environment too: certbot ignores CERTSMITH_SYSTEM_CLI_INI and
+        still reads /etc/letsencrypt/cli.ini (Debian's sets max-log-backups = 0 and preconfigured-renewal,
+        harmless to these tests)."""
         run_env = os.environ.copy()
         run_env["REQUESTS_CA_BUNDLE"] = str(self.ca_bundle)
         run_env["XDG_CONFIG_HOME"] = str(self.sandbox / "xdg-config")
+        run_env["CERTSMITH_SYSTEM_CLI_INI"] = str(self.system_cli_ini)
         for key, value in (env or {}).items():
             if value is None:
                 run_env.pop(key, None)

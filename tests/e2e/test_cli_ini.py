@@ -4,9 +4,11 @@ a malformed file fails in one line before anything is written."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from conftest import describe
+from conftest import RUN_TIMEOUT, describe
 from hook_log import HookLog
 from inspect_tree import conf_list, key_shape, lineage_problems, live_version, parse_renewal_conf, sans
 from nginx_env import Nginx
@@ -35,6 +37,14 @@ def xdg_cli_ini(run, text: str):
     path = run.sandbox / "xdg-config" / "letsencrypt" / "cli.ini"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+    return path
+
+
+def system_cli_ini(run, text: str):
+    """Writes the cli.ini certsmith reads in /etc/letsencrypt's place (CERTSMITH_SYSTEM_CLI_INI)."""
+    path = run.system_cli_ini
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -203,3 +213,118 @@ def test_certbot_tree_renews_with_cli_ini_settings(run_certsmith, certbot, pebbl
     assert again.returncode == 0, describe(again)
     assert live_version(live) == 3
     assert [c.hook for c in hooks.calls()] == ["ini-deploy", "ini-deploy"]
+
+
+def test_comma_lists_with_spaces_as_certbot_strips_them(run_certsmith, pebble):
+    """-d "a, b" and cli.ini's `domains = a, b`: certbot strips each item; so does certsmith."""
+    run = run_certsmith
+    result = run.certonly("spaced-a.example.com, spaced-b.example.com")
+    assert result.returncode == 0, describe(result)
+    live = run.config_dir / "live" / "spaced-a.example.com"
+    assert sans(live / "cert.pem") == {"spaced-a.example.com", "spaced-b.example.com"}
+
+    xdg_cli_ini(run, "domains = ini-a.example.com, ini-b.example.com ,ini-c.example.com\n")
+    result = run.certonly()
+    assert result.returncode == 0, describe(result)
+    assert warnings_of(result) == [], describe(result)
+    assert sans(run.config_dir / "live" / "ini-a.example.com" / "cert.pem") == {
+        "ini-a.example.com", "ini-b.example.com", "ini-c.example.com"}
+    # A space inside a name is still refused, naming it.
+    result = run.certonly("bad name.example.com", check_tree=False)
+    assert result.returncode == 2, describe(result)
+    assert "contains a space" in result.stderr, describe(result)
+
+
+def test_installer_set_in_cli_ini_is_a_warning_naming_the_line_and_renew_goes_on(run_certsmith, pebble):
+    """An ex --nginx user's cli.ini says `installer = nginx`: certsmith renews (it installs nothing either
+    way) with one warning naming FILE:LINE, on the terminal and in letsencrypt.log; typed on the command line,
+    -i is still refused."""
+    run = run_certsmith
+    name = "ini-installer.example.com"
+    assert run.certonly(name).returncode == 0
+    ini = xdg_cli_ini(run, "# left from certbot --nginx\ninstaller = nginx\n")
+    renewed = run("renew", "--force-renewal")
+    assert renewed.returncode == 0, describe(renewed)
+    expected = f"{ini}:2: installer is ignored: certsmith installs nothing into a web server"
+    assert [line for line in renewed.stderr.splitlines() if line.startswith(expected)] != [], describe(renewed)
+    assert live_version(run.config_dir / "live" / name) == 2
+    assert expected in (run.logs_dir / "letsencrypt.log").read_text()
+
+    refused = run("renew", "--force-renewal", "-i", "nginx", check_tree=False)
+    assert refused.returncode == 2, describe(refused)
+    assert "certsmith: error: --installer: certsmith installs nothing" in refused.stderr, describe(refused)
+    assert live_version(run.config_dir / "live" / name) == 2
+
+
+def test_cli_ini_warnings_are_said_before_a_usage_error(run_certsmith, pebble):
+    run = run_certsmith
+    ini = xdg_cli_ini(run, "no-such-plugin-flag = 1\n")
+    result = run("certonly", "--nginx", "-d", "x.example.com", check_tree=False)
+    assert result.returncode == 2, describe(result)
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{ini}:1: ignoring unknown setting 'no-such-plugin-flag' (not a certsmith flag)", \
+        describe(result)
+    assert lines[-1].startswith("certsmith: error: --nginx: "), describe(result)
+
+
+def test_verbose_count_and_unicode_spaces_in_cli_ini(run_certsmith, pebble):
+    """`verbose = 2` is -vv as ConfigArgParse makes it; a no-break space around keys and values is
+    whitespace, as Python's strip() and regex \\s read it."""
+    run = run_certsmith
+    xdg_cli_ini(run, "verbose = 2\n")
+    result = run("renew")
+    assert result.returncode == 0, describe(result)
+    assert "started: renew" in result.stderr, describe(result)  # a debug line: -v reached the terminal
+
+    ini = run.sandbox / "nbsp.ini"
+    ini.write_text("\u00a0key-type\u00a0=\u00a0rsa\u00a0\nrsa-key-size =\u30003072\u2003# spaced\n"
+                   "agree-tos\u00a0\nregister-unsafely-without-email\nstandalone\n", encoding="utf-8")
+    result = run("certonly", "-d", "nbsp.example.com", "-c", str(ini))
+    assert result.returncode == 0, describe(result)
+    assert key_shape(run.config_dir / "live" / "nbsp.example.com" / "privkey.pem") == "rsa-3072"
+
+
+def test_system_cli_ini_has_the_lowest_precedence(run_certsmith, pebble):
+    """/etc/letsencrypt/cli.ini's place, through CERTSMITH_SYSTEM_CLI_INI: it applies, the XDG file beats it,
+    and CERTSMITH_SYSTEM_CLI_INI="" reads none."""
+    run = run_certsmith
+    system_cli_ini(run, "key-type = rsa\nrsa-key-size = 4096\nagree-tos\nregister-unsafely-without-email\n"
+                        "standalone\n")
+    xdg = xdg_cli_ini(run, "rsa-key-size = 3072\n")
+    result = run("certonly", "-d", "sys-xdg.example.com")
+    assert result.returncode == 0, describe(result)
+    assert key_shape(run.config_dir / "live" / "sys-xdg.example.com" / "privkey.pem") == "rsa-3072"
+
+    xdg.unlink()
+    result = run("certonly", "-d", "sys.example.com")
+    assert result.returncode == 0, describe(result)
+    assert key_shape(run.config_dir / "live" / "sys.example.com" / "privkey.pem") == "rsa-4096"
+
+    result = run.certonly("sys-none.example.com", env={"CERTSMITH_SYSTEM_CLI_INI": ""})
+    assert result.returncode == 0, describe(result)
+    assert key_shape(run.config_dir / "live" / "sys-none.example.com" / "privkey.pem").startswith("ec-")
+
+
+def test_server_and_dns_rfc2136_credentials_from_cli_ini(make_runner, bind_pebble, tmp_path):
+    """The CA and certbot-dns-rfc2136's credentials file named only in cli.ini: certsmith talks to that CA
+    (the command line names none) and updates BIND with those TSIG credentials."""
+    bind, ca = bind_pebble
+    run = make_runner(ca)
+    credentials = bind.credentials_ini(tmp_path / "rfc2136.ini")
+    xdg_cli_ini(run, f"server = {ca.directory_url}\n"
+                     "dns-rfc2136 = true\n"
+                     f"dns-rfc2136-credentials = {credentials}\n"
+                     "agree-tos\nregister-unsafely-without-email\n")
+    argv = run.argv("certonly", "-d", "ini.example.test", "--dns-resolvers", bind.server)
+    at = argv.index("--server")
+    del argv[at:at + 2]  # the runner's own --server would hide the file's
+    result = subprocess.run(argv, cwd=run.sandbox, env=run.environment(), stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert result.returncode == 0, describe(result) + bind.log_text()[-3000:]
+    assert warnings_of(result) == [], describe(result)
+    assert sans(run.config_dir / "live" / "ini.example.test" / "cert.pem") == {"ini.example.test"}
+    params = parse_renewal_conf(run.config_dir / "renewal" / "ini.example.test.conf")["renewalparams"]
+    assert params["server"] == ca.directory_url
+    assert params["authenticator"] == "dns-rfc2136"
+    assert params["dns_rfc2136_credentials"] == str(credentials)
+    assert "adding an RR at '_acme-challenge.ini.example.test' TXT" in bind.log_text()

@@ -1,6 +1,7 @@
 """certsmith logs where certbot does: LOGS_DIR/letsencrypt.log, rotated at the start of each run keeping
 --max-log-backups older files (0: one file that grows, for logrotate), so certbot and certsmith can share
-one logs dir. Every run passes --max-log-backups: Debian's /etc/letsencrypt/cli.ini sets it to 0."""
+one logs dir. Every run passes --max-log-backups: certbot still reads Debian's /etc/letsencrypt/cli.ini,
+which sets it to 0 (certsmith reads the sandbox's system cli.ini, CERTSMITH_SYSTEM_CLI_INI)."""
 
 from __future__ import annotations
 
