@@ -83,6 +83,8 @@ int run_certonly(const Options& options) {
   if (options.no_autorenew)
     request.autorenew = false;
   request.dry_run = options.dry_run;
+  request.issuance_timeout = std::chrono::seconds(options.issuance_timeout);
+  request.renew_with_new_domains = options.renew_with_new_domains;
   request.must_staple = options.must_staple;
   request.preferred_chain = options.preferred_chain;
   request.preferred_profile = options.preferred_profile;

@@ -102,6 +102,14 @@ void add_options(CLI::App& app, Options& o) {
                "Make a new private key at each renewal (unsets a saved reuse_key)");
   app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");
   app.add_flag("--json", o.json, "Print a machine-readable document (certificates, renew)");
+  app.add_option("--issuance-timeout", o.issuance_timeout,
+                 "Seconds the CA may take to issue a certificate once the order is finalized "
+                 "(1 to 86400; not saved for renewal, as certbot)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_flag("--renew-with-new-domains", o.renew_with_new_domains,
+               "With --cert-name and other -d names: replace the lineage's names and renew now, "
+               "without asking");
 
   app.add_option("--cert-path", o.cert_path,
                  "revoke: certificate to revoke; certonly --csr: where to write the certificate");

@@ -70,6 +70,8 @@ struct Options {
   bool no_autorenew = false;  // certbot: records autorenew = False
   bool new_key = false;
   bool json = false;
+  int issuance_timeout = 90; // seconds; acme::k_default_issuance_timeout, certbot's; never saved
+  bool renew_with_new_domains = false; // --cert-name with other -d: replace them without asking
 
   // revoke, delete
   std::string cert_path; // revoke: the certificate; certonly --csr: where to write it

@@ -68,6 +68,7 @@ int run_reconfigure(const Options& options) {
   request.cert_name = *options.cert_name;
   request.changes = changes_of(options);
   request.account = account_request(options);
+  request.issuance_timeout = std::chrono::seconds(options.issuance_timeout);
   request.hooks = hook_config(options);
   // The command-line hooks are settings here; they run through the conf's values.
   request.hooks.pre_hooks.clear();

@@ -85,6 +85,7 @@ int run_renew(const Options& options) {
     renew.cert_names.push_back(*options.cert_name);
   renew.force_renewal = options.force_renewal;
   renew.dry_run = options.dry_run;
+  renew.issuance_timeout = std::chrono::seconds(options.issuance_timeout);
   renew.jobs = options.jobs;
   // certbot waits a random 0-8 minutes when run from cron or a timer (no TTY).
   if (!options.no_random_sleep_on_renew && !options.dry_run && !isatty(STDIN_FILENO))

@@ -206,7 +206,7 @@ Order Client::finalize_order(const Order& order, const std::string& csr_der) {
 }
 
 Order Client::poll_order(const std::string& url) {
-  const auto deadline = m_clock.now() + m_options.poll_deadline;
+  const auto deadline = m_clock.now() + m_options.issuance_timeout;
   auto backoff = m_options.first_poll_delay;
   m_clock.sleep_for(next_poll_delay({}, backoff));
   for (;;) {
@@ -216,8 +216,9 @@ Order Client::poll_order(const std::string& url) {
       return order;
     auto delay = next_poll_delay(response, backoff);
     if (m_clock.now() + delay > deadline)
-      throw ProtocolError(fmt::format("the CA did not finish the order within {} s",
-                                      m_options.poll_deadline.count()));
+      throw ProtocolError(
+          fmt::format("the CA did not finish the order within {} s (--issuance-timeout)",
+                      m_options.issuance_timeout.count()));
     m_clock.sleep_for(delay);
   }
 }

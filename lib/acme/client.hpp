@@ -19,10 +19,16 @@
 
 namespace certsmith::acme {
 
+/// certbot's default --issuance-timeout.
+inline constexpr std::chrono::seconds k_default_issuance_timeout{90};
+
 struct ClientOptions {
   std::chrono::seconds bad_nonce_deadline{60};
   int max_bad_nonce_retries = 500;
-  std::chrono::seconds poll_deadline{120};
+  std::chrono::seconds poll_deadline{120}; // for the CA to decide an authorization
+  /// certbot's --issuance-timeout: how long a finalized order may take to
+  /// become valid (certbot saves it in no renewal conf, nor do we).
+  std::chrono::seconds issuance_timeout = k_default_issuance_timeout;
   // Pebble and busy CAs alike: look again soon, then back off (x2 up to the max).
   std::chrono::milliseconds first_poll_delay{10};
   std::chrono::milliseconds max_poll_interval{2000};
@@ -75,7 +81,8 @@ public:
   /// RFC 8555 §7.4: send the CSR (DER); returns the order as answered.
   Order finalize_order(const Order& order, const std::string& csr_der);
   /// Poll the order (just finalized, so first wait a moment) until it is
-  /// "valid" or "invalid"; honours Retry-After.
+  /// "valid" or "invalid"; honours Retry-After. ProtocolError when
+  /// options.issuance_timeout runs out first.
   Order poll_order(const std::string& url);
   /// RFC 8555 §7.4.2: download the chain (application/pem-certificate-chain).
   /// Alternate links off the certificate URL's origin are dropped.

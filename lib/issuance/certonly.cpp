@@ -119,10 +119,13 @@ void confirm_expansion(const CertonlyRequest& request, const store::Lineage& lin
       conf, joined(held), joined(requested)));
 }
 
-// certbot's _ask_user_to_confirm_new_names: --cert-name with other names
-// replaces the lineage's names; -n (and a yes) proceeds.
+// certbot's _ask_user_to_confirm_new_sans: --cert-name with other names
+// replaces the lineage's names; --renew-with-new-domains (without asking), -n
+// and a yes proceed.
 void confirm_new_names(const CertonlyRequest& request, const store::Lineage& lineage,
                        const std::set<std::string>& held, const std::set<std::string>& requested) {
+  if (request.renew_with_new_domains)
+    return;
   auto listed = [](const std::set<std::string>& names) {
     return names.empty() ? std::string("(none)") : joined(names);
   };
@@ -130,7 +133,7 @@ void confirm_new_names(const CertonlyRequest& request, const store::Lineage& lin
       "You are updating certificate {} to include new domain(s): {}; you are also removing "
       "previously included domain(s): {}. Did you intend to make this change?",
       lineage.name(), listed(minus(requested, held)), listed(minus(held, requested)));
-  if (!ask(request, question, true, ""))
+  if (!ask(request, question, true, "--renew-with-new-domains"))
     throw UsageError("Specified mismatched certificate name and domains.");
 }
 
@@ -310,7 +313,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
       util::log_info("Updating certificate {} to hold: {}.", lineage->name(), joined(names));
   }
 
-  RunContext context(request.paths, transport, clock, request.account);
+  RunContext context(request.paths, transport, clock, request.account, request.issuance_timeout);
   IssueRequest issue;
   issue.identifiers = identifiers;
   issue.params = certonly_renewal_params(request, lineage ? std::optional(lineage->params())

@@ -3,6 +3,7 @@
 // or keep the one already there while it is not due (certbot's
 // --keep-until-expiring, its non-interactive default).
 
+#include "acme/client.hpp"
 #include "acme/identifier.hpp"
 #include "crypto/private_key.hpp"
 #include "hooks/hook_runner.hpp"
@@ -59,6 +60,12 @@ struct CertonlyRequest {
   std::string csr_path;
   std::string cert_path, chain_path, fullchain_path;
   bool dry_run = false; // obtain, store nothing
+  /// --issuance-timeout: how long the CA may take to issue once the order is
+  /// finalized. Not saved in the renewal conf, as certbot.
+  std::chrono::seconds issuance_timeout = acme::k_default_issuance_timeout;
+  /// --renew-with-new-domains: --cert-name with other names replaces them
+  /// without asking.
+  bool renew_with_new_domains = false;
   /// Asks the person at the terminal a yes/no question (cli/prompt.hpp);
   /// non_interactive_answer is certbot's answer with -n, flag_hint the flag
   /// that answers it. Unset: those answers (no expansion without --expand,

@@ -165,7 +165,7 @@ CertonlyCsrResult run_certonly_csr(const CertonlyRequest& request, http::Transpo
     paths =
         choose_csr_output_paths(request.cert_path, request.chain_path, request.fullchain_path, ".");
 
-  RunContext context(request.paths, transport, clock, request.account);
+  RunContext context(request.paths, transport, clock, request.account, request.issuance_timeout);
   store::RenewalParams params = certonly_renewal_params(request, std::nullopt);
   util::SystemProcessRunner process_runner; // --manual hooks
   std::vector<std::unique_ptr<challenge::Solver>> solvers =

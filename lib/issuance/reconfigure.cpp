@@ -73,7 +73,7 @@ void prove_by_dry_run(const ReconfigureRequest& request, store::Lineage& lineage
   std::vector<std::string> names = values_of(identifiers);
   util::log_info("Simulating a renewal of {} with the new settings ({})", lineage.name(),
                  trial.server);
-  RunContext context(request.paths, transport, clock, request.account);
+  RunContext context(request.paths, transport, clock, request.account, request.issuance_timeout);
   try {
     hook_runner.run_pre_hooks(pre_hooks);
     issue_lineage(context, IssueRequest{identifiers, trial, &lineage, "", true, "",

@@ -4,6 +4,7 @@
 // issuance for the certificate's names; only then is renewal/NAME.conf
 // rewritten, and a failed proof leaves it byte for byte as it was.
 
+#include "acme/client.hpp"
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
@@ -13,6 +14,7 @@
 #include "util/clock.hpp"
 #include "util/process_runner.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +44,7 @@ struct ReconfigureRequest {
   std::string cert_name;
   RenewalChanges changes;
   AccountRequest account; // for the dry run's server
+  std::chrono::seconds issuance_timeout = acme::k_default_issuance_timeout; // of the dry run
   /// Hooks of the dry run: pre and post hooks run (the conf's, after the
   /// changes); deploy hooks only with run_deploy_hooks, as in certbot.
   hooks::HookConfig hooks;

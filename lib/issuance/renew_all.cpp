@@ -304,7 +304,7 @@ RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, 
                      delay.count() / 1000);
       clock.sleep_for(delay);
     }
-    RunContext context(options.paths, transport, clock, options.account);
+    RunContext context(options.paths, transport, clock, options.account, options.issuance_timeout);
     std::atomic<std::size_t> next{0};
     std::size_t done = 0;
     std::mutex progress_mutex;

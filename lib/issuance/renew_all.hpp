@@ -3,6 +3,7 @@
 // with the settings its renewal conf recorded, several at once, with certbot's
 // pre/deploy/post hooks. One lineage failing never stops the others.
 
+#include "acme/client.hpp"
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
@@ -47,6 +48,8 @@ struct RenewOptions {
   bool new_key = false;          // a fresh key this time; the conf's reuse_key stays (certbot)
   std::optional<bool> autorenew; // --autorenew / --no-autorenew, saved when a lineage renews
   AccountRequest account;
+  /// --issuance-timeout for every order of the run (never read from a conf).
+  std::chrono::seconds issuance_timeout = acme::k_default_issuance_timeout;
 
   hooks::HookConfig hooks; // command-line hooks and the renewal-hooks/ directories
 

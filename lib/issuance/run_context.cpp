@@ -10,9 +10,11 @@
 namespace certsmith::issuance {
 
 RunContext::RunContext(store::TreePaths paths, http::Transport& transport, util::Clock& clock,
-                       AccountRequest account_request)
+                       AccountRequest account_request, std::chrono::seconds issuance_timeout)
     : m_paths(std::move(paths)), m_transport(transport), m_clock(clock),
-      m_account_request(std::move(account_request)) {}
+      m_account_request(std::move(account_request)) {
+  m_client_options.issuance_timeout = issuance_timeout;
+}
 
 AccountRequest RunContext::request_for(const std::string& server,
                                        const std::string& recorded_account) const {
@@ -37,7 +39,7 @@ AccountRequest RunContext::request_for(const std::string& server,
 AccountClient RunContext::client_for(const std::string& server,
                                      const std::string& recorded_account) {
   AccountClient result;
-  result.client = std::make_unique<acme::Client>(m_transport, m_clock, server);
+  result.client = std::make_unique<acme::Client>(m_transport, m_clock, server, m_client_options);
   // Held across registration: two workers must not register two accounts.
   std::lock_guard lock(m_mutex);
   AccountRequest request = request_for(server, recorded_account);

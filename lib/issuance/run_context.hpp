@@ -10,6 +10,7 @@
 #include "issuance/account.hpp"
 #include "store/tree_paths.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,8 +28,10 @@ struct AccountClient {
 
 class RunContext {
 public:
+  /// issuance_timeout (--issuance-timeout) applies to every order of the run.
   RunContext(store::TreePaths paths, http::Transport& transport, util::Clock& clock,
-             AccountRequest account_request);
+             AccountRequest account_request,
+             std::chrono::seconds issuance_timeout = acme::k_default_issuance_timeout);
 
   const store::TreePaths& paths() const { return m_paths; }
   util::Clock& clock() { return m_clock; }
@@ -59,6 +62,7 @@ private:
   http::Transport& m_transport;
   util::Clock& m_clock;
   AccountRequest m_account_request;
+  acme::ClientOptions m_client_options;
   std::mutex m_mutex;
   std::map<std::pair<std::string, std::string>, ServerAccount> m_accounts; // (server, --account)
   std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<challenge::Http01Responder>>

@@ -160,6 +160,71 @@ TEST_CASE_METHOD(Fixture, "polling gives up at its deadline") {
                     Catch::Contains("did not finish"));
 }
 
+namespace {
+
+// An order the CA keeps "processing", asking to be polled again in 30 s.
+void script_processing_order(testing::ScriptedTransport& transport, int polls) {
+  transport.expect(json_response(200, directory_body()), false);
+  transport.expect(http::Response{200, {{"replay-nonce", "first"}}, "", {}}, false);
+  for (int i = 0; i < polls; ++i)
+    transport.expect(json_response(
+        200, R"({"status":"processing","finalize":"https://ca.test/f","authorizations":[]})",
+        {{"retry-after", "30"}}));
+}
+
+std::chrono::milliseconds slept(const testing::FakeClock& clock) {
+  std::chrono::milliseconds total{0};
+  for (auto sleep : clock.sleeps())
+    total += sleep;
+  return total;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(Fixture, "the order is polled for certbot's default issuance timeout, 90 s") {
+  client.use_account(key, "https://ca.test/acct/1");
+  script_processing_order(transport, 10);
+  CHECK_THROWS_WITH(client.poll_order("https://ca.test/order/1"),
+                    Catch::Contains("within 90 s (--issuance-timeout)"));
+  // 10 ms, then 30 s twice: a third wait of 30 s would end past 90 s.
+  CHECK(slept(clock) == std::chrono::milliseconds(60'010));
+  CHECK(transport.requests().size() == 2 + 3);
+}
+
+TEST_CASE("--issuance-timeout sets how long the finalized order is polled") {
+  testing::ScriptedTransport transport;
+  testing::FakeClock clock;
+  acme::ClientOptions options;
+  options.issuance_timeout = std::chrono::seconds(300);
+  acme::Client client{transport, clock, k_dir, options};
+  client.use_account(crypto::PrivateKey::generate({}), "https://ca.test/acct/1");
+  script_processing_order(transport, 20);
+  CHECK_THROWS_WITH(client.poll_order("https://ca.test/order/1"),
+                    Catch::Contains("within 300 s (--issuance-timeout)"));
+  CHECK(slept(clock) == std::chrono::milliseconds(270'010)); // 10 ms + 9 x 30 s
+  CHECK(transport.requests().size() == 2 + 10);
+}
+
+TEST_CASE("--issuance-timeout does not shorten the wait for an authorization") {
+  testing::ScriptedTransport transport;
+  testing::FakeClock clock;
+  acme::ClientOptions options;
+  options.issuance_timeout = std::chrono::seconds(1);
+  acme::Client client{transport, clock, k_dir, options};
+  client.use_account(crypto::PrivateKey::generate({}), "https://ca.test/acct/1");
+  transport.expect(json_response(200, directory_body()), false);
+  transport.expect(http::Response{200, {{"replay-nonce", "first"}}, "", {}}, false);
+  auto authz = [](const char* status) {
+    return json{{"identifier", {{"type", "dns"}, {"value", "a.example.com"}}},
+                {"status", status},
+                {"challenges", json::array()}}
+        .dump();
+  };
+  transport.expect(json_response(200, authz("pending"), {{"retry-after", "5"}}));
+  transport.expect(json_response(200, authz("valid")));
+  CHECK(client.poll_authorization("https://ca.test/authz/1").status == "valid");
+}
+
 TEST_CASE_METHOD(Fixture, "certificate download collects alternate chains on the same scheme") {
   client.use_account(key, "https://ca.test/acct/1");
   transport.expect(json_response(200, directory_body()), false);

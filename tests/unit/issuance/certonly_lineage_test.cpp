@@ -110,3 +110,69 @@ TEST_CASE("certonly without names and without an existing --cert-name is refused
   }
   CHECK(tree.transport.requests().empty());
 }
+
+namespace {
+
+// What certonly asked through CertonlyRequest::confirm.
+struct RecordedQuestion {
+  int asked = 0;
+  std::string question;
+  bool non_interactive_answer = false;
+  std::string flag_hint;
+};
+
+void answer_no(issuance::CertonlyRequest& request, RecordedQuestion& recorded) {
+  request.confirm = [&recorded](const std::string& question, bool non_interactive_answer,
+                                const std::string& flag_hint) {
+    ++recorded.asked;
+    recorded = {recorded.asked, question, non_interactive_answer, flag_hint};
+    return false;
+  };
+}
+
+} // namespace
+
+TEST_CASE("certonly --cert-name with other names asks before replacing them", "[certonly]") {
+  TreeWithLineage tree;
+  auto request = tree.request();
+  request.cert_name = "a.example.com";
+  request.domains = {"a.example.com", "b.example.com"};
+  request.webroot_map["b.example.com"] = tree.root.string();
+  RecordedQuestion recorded;
+  answer_no(request, recorded);
+  CHECK_THROWS_WITH(tree.run(request), Catch::Contains("mismatched certificate name and domains"));
+  CHECK(recorded.asked == 1);
+  CHECK_THAT(recorded.question, Catch::Contains("new domain(s): b.example.com") &&
+                                    Catch::Contains("removing previously included domain(s): "
+                                                    "192.0.2.10"));
+  CHECK(recorded.non_interactive_answer); // -n replaces them, as certbot's yesno default
+  CHECK(recorded.flag_hint == "--renew-with-new-domains");
+  CHECK(tree.transport.requests().empty());
+}
+
+TEST_CASE("certonly --renew-with-new-domains replaces the names and renews now without asking",
+          "[certonly]") {
+  TreeWithLineage tree; // 80 days left: not due
+  auto request = tree.request();
+  request.cert_name = "a.example.com";
+  request.domains = {"b.example.com"};
+  request.webroot_map = {{"b.example.com", tree.root.string()}};
+  request.renew_with_new_domains = true;
+  RecordedQuestion recorded;
+  answer_no(request, recorded);
+  CHECK_THROWS_AS(tree.run(request), std::logic_error); // the CA is reached: the unscripted request
+  CHECK(recorded.asked == 0);
+  CHECK(tree.transport.requests().size() == 1);
+}
+
+TEST_CASE("certonly --renew-with-new-domains with the lineage's own names keeps it while not due",
+          "[certonly]") {
+  TreeWithLineage tree; // certbot: the flag only answers the question of other names
+  auto request = tree.request();
+  request.cert_name = "a.example.com";
+  request.domains = {"a.example.com"};
+  request.ip_addresses = {"192.0.2.10"};
+  request.renew_with_new_domains = true;
+  CHECK(tree.run(request).outcome == issuance::CertonlyResult::Outcome::kept);
+  CHECK(tree.transport.requests().empty());
+}
