@@ -48,6 +48,12 @@ json renewal_json(const store::RenewalParams& params) {
   };
 }
 
+// certbot's autorenewal_is_enabled: renewed by `renew` unless the conf says
+// autorenew = False (--no-autorenew); --force-renewal renews it all the same.
+bool autorenew_of(const store::RenewalParams& params) {
+  return params.autorenew.value_or(true);
+}
+
 json entry_json(const LineageSummary& lineage, std::chrono::system_clock::time_point now) {
   const bool readable = lineage.problem.empty();
   std::string status = !readable ? "invalid" : lineage.not_after <= now ? "expired" : "valid";
@@ -71,6 +77,7 @@ json entry_json(const LineageSummary& lineage, std::chrono::system_clock::time_p
         {"privkey", string_or_null(lineage.privkey_path)},
         {"renewal_conf", lineage.renewal_conf_path}}},
       {"renewal", lineage.renewal ? renewal_json(*lineage.renewal) : json(nullptr)},
+      {"autorenew", lineage.renewal ? json(autorenew_of(*lineage.renewal)) : json(nullptr)},
   };
 }
 

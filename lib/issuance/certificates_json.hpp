@@ -1,7 +1,8 @@
 #pragma once
 // `certificates --json`: the listing as one JSON document for monitoring
-// scripts. The schema is documented in docs/certificates-json.md; change it
-// only by raising k_certificates_json_schema_version.
+// scripts. The schema is documented in docs/certificates-json.md: keys may be
+// added; removing a key or changing its meaning raises
+// k_certificates_json_schema_version.
 
 #include "issuance/certificates_report.hpp"
 

@@ -61,6 +61,17 @@ TEST_CASE("certificates --json: a valid lineage") {
   CHECK(entry["renewal"]["webroot_map"] == json{{"example.com", "/var/www"}});
   CHECK(entry["renewal"]["rsa_key_size"].is_null());
   CHECK(entry["renewal"]["webroot_path"] == json::array());
+  CHECK(entry["autorenew"] == true); // the conf does not say
+}
+
+TEST_CASE("certificates --json: autorenew is false only when the conf says False") {
+  auto lineage = valid_lineage();
+  lineage.renewal->autorenew = false; // --no-autorenew
+  CHECK(issuance::certificates_json({lineage}, k_now)["certificates"][0]["autorenew"] == false);
+  lineage.renewal->autorenew = true;
+  CHECK(issuance::certificates_json({lineage}, k_now)["certificates"][0]["autorenew"] == true);
+  lineage.renewal.reset(); // the conf could not be read: unknown
+  CHECK(issuance::certificates_json({lineage}, k_now)["certificates"][0]["autorenew"].is_null());
 }
 
 TEST_CASE("certificates --json: days_left is negative once expired") {
@@ -93,6 +104,7 @@ TEST_CASE("certificates --json: an unreadable lineage keeps every key, null wher
   CHECK(entry["paths"]["cert"].is_null());
   CHECK(entry["paths"]["renewal_conf"] == "/etc/letsencrypt/renewal/broken.example.com.conf");
   CHECK(entry["renewal"].is_null());
+  CHECK(entry["autorenew"].is_null());
   CHECK(entry["fix"].is_null());
   CHECK(good["fix"].is_null());
 
