@@ -120,6 +120,14 @@ def test_each_lineage_with_its_facts_and_settings(run_certsmith):
     assert entry["renewal"]["key_type"] == "ecdsa"
 
 
+def test_autorenew_is_false_only_for_a_lineage_obtained_with_no_autorenew(run_certsmith):
+    assert run_certsmith.certonly("auto-on.example.com").returncode == 0
+    assert run_certsmith.certonly("auto-off.example.com", extra=("--no-autorenew",)).returncode == 0
+    document = _certificates_json(run_certsmith)
+    assert {entry["name"]: entry["autorenew"] for entry in document["certificates"]} == {
+        "auto-off.example.com": False, "auto-on.example.com": True}
+
+
 def test_filters_by_cert_name_and_domain(run_certsmith):
     for names in (("flt-a.example.com", "www.flt-a.example.com"), ("flt-b.example.com",)):
         assert run_certsmith.certonly(*names).returncode == 0
