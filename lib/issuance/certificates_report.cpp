@@ -70,7 +70,7 @@ std::vector<LineageSummary> summarize_lineages(const store::TreePaths& paths) {
       summary.fullchain_path = lineage.fullchain_path().string();
       summary.privkey_path = lineage.privkey_path().string();
       summary.renewal = lineage.params();
-      const store::LineageCheck check = store::check_lineage(lineage);
+      const store::LineageCheck check = store::check_lineage(paths, lineage);
       if (!check.ok()) {
         summary.problem = check.problem;
         if (check.repairable())

@@ -30,7 +30,8 @@ struct LineageSummary {
   std::optional<store::RenewalParams> renewal; // nullopt when the conf could not be read
   std::string problem;                         // non-empty: the lineage could not be read, and why
   // The command that would repair the problem ("" when none would): links that
-  // `update_symlinks` can point back at a complete, consistent archive version.
+  // `update_symlinks` can point at a complete, consistent archive version, never
+  // one older than a link names (store::choose_repair_version).
   std::string fix;
 
   /// DNS names, then IP addresses: certbot's "Domains" line.

@@ -63,6 +63,8 @@ public:
   const std::filesystem::path& privkey_path() const { return m_links[1]; }
   const std::filesystem::path& chain_path() const { return m_links[2]; }
   const std::filesystem::path& fullchain_path() const { return m_links[3]; }
+  /// All four, in k_lineage_kinds order (cert, privkey, chain, fullchain).
+  const std::array<std::filesystem::path, 4>& links() const { return m_links; }
   /// The directory holding the cert symlink (certbot's live_dir).
   std::filesystem::path live_dir() const { return cert_path().parent_path(); }
   /// archive_dir from the conf, or archive/NAME when the conf has none.

@@ -54,34 +54,60 @@ LinkState examine_link(const std::filesystem::path& link, std::size_t kind) {
 }
 
 std::array<LinkState, 4> examine_links(const Lineage& lineage) {
-  const std::array<std::filesystem::path, 4> links = {
-      lineage.cert_path(), lineage.privkey_path(), lineage.chain_path(), lineage.fullchain_path()};
   std::array<LinkState, 4> states;
-  for (std::size_t kind = 0; kind < links.size(); ++kind)
-    states[kind] = examine_link(links[kind], kind);
+  for (std::size_t kind = 0; kind < states.size(); ++kind)
+    states[kind] = examine_link(lineage.links()[kind], kind);
   return states;
 }
 
-const std::filesystem::path& link_path(const Lineage& lineage, std::size_t kind) {
-  switch (kind) {
-  case 0:
-    return lineage.cert_path();
-  case 1:
-    return lineage.privkey_path();
-  case 2:
-    return lineage.chain_path();
-  default:
-    return lineage.fullchain_path();
+// What is at an archive file's place. certbot follows a symlink there (its
+// checks use os.path.exists); certsmith does too, but only to a regular file
+// inside the tree's archive/, never out of the tree.
+enum class ArchiveEntry { regular, missing, not_regular, leads_out };
+
+ArchiveEntry examine_archive_file(const TreePaths& paths, const std::filesystem::path& file) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0)
+    return ArchiveEntry::missing;
+  if (S_ISREG(st.st_mode))
+    return ArchiveEntry::regular;
+  if (!S_ISLNK(st.st_mode))
+    return ArchiveEntry::not_regular;
+  std::error_code error;
+  const auto real = std::filesystem::canonical(file, error);
+  if (error)
+    return ArchiveEntry::missing; // dangling, or a loop
+  const auto root = std::filesystem::canonical(paths.archive_dir(), error);
+  const auto inside = error ? std::filesystem::path() : real.lexically_relative(root);
+  if (inside.empty() || *inside.begin() == "..")
+    return ArchiveEntry::leads_out;
+  return ::stat(real.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? ArchiveEntry::regular
+                                                               : ArchiveEntry::not_regular;
+}
+
+// "" for a usable archive file, else why not ("missing", "not a regular file ...").
+std::string archive_file_problem(const TreePaths& paths, const std::filesystem::path& file) {
+  switch (examine_archive_file(paths, file)) {
+  case ArchiveEntry::regular:
+    return "";
+  case ArchiveEntry::missing:
+    return "missing";
+  case ArchiveEntry::not_regular:
+    return "not a regular file";
+  case ArchiveEntry::leads_out:
+    return fmt::format("not a regular file inside {}", shown(paths.archive_dir()));
   }
+  return "missing";
 }
 
 // The first problem of the links themselves, "" when all four are symlinks to
-// files of one version in `archive`.
-std::string link_problem(const Lineage& lineage, const std::array<LinkState, 4>& states,
+// archive files of one version in `archive`.
+std::string link_problem(const TreePaths& paths, const Lineage& lineage,
+                         const std::array<LinkState, 4>& states,
                          const std::filesystem::path& archive) {
   for (std::size_t kind = 0; kind < states.size(); ++kind) {
     const LinkState& state = states[kind];
-    const auto link = shown(link_path(lineage, kind));
+    const auto link = shown(lineage.links()[kind]);
     switch (state.entry) {
     case LinkState::Entry::missing:
       return fmt::format("{}: missing", link);
@@ -96,16 +122,17 @@ std::string link_problem(const Lineage& lineage, const std::array<LinkState, 4>&
     if (state.resolved.parent_path() != archive)
       return fmt::format("{}: points to {}, outside the archive dir {}", link, shown(state.target),
                          shown(archive));
-    if (!regular_file_at(state.resolved))
+    const auto problem = archive_file_problem(paths, state.resolved);
+    if (!problem.empty())
       return fmt::format("{}: points to {}, which {}", link, shown(state.target),
-                         present(state.resolved) ? "is not a regular file" : "does not exist");
+                         problem == "missing" ? "does not exist" : "is " + problem);
   }
   for (std::size_t kind = 1; kind < states.size(); ++kind) {
     if (states[kind].version != states[0].version) {
       std::string versions;
       for (std::size_t each = 0; each < states.size(); ++each)
         versions += fmt::format("{}{} -> {}", each == 0 ? "" : ", ",
-                                shown(link_path(lineage, each).filename()),
+                                shown(lineage.links()[each].filename()),
                                 shown(states[each].target.filename()));
       return fmt::format("{}: the live links point at different versions ({})",
                          shown(lineage.live_dir()), versions);
@@ -114,11 +141,42 @@ std::string link_problem(const Lineage& lineage, const std::array<LinkState, 4>&
   return "";
 }
 
-bool version_complete(const std::filesystem::path& archive, int version) {
+bool version_complete(const TreePaths& paths, const std::filesystem::path& archive, int version) {
   for (std::size_t kind = 0; kind < k_lineage_kinds.size(); ++kind)
-    if (!regular_file_at(archive_file(archive, kind, version)))
+    if (!archive_file_problem(paths, archive_file(archive, kind, version)).empty())
       return false;
   return true;
+}
+
+// The newest version a link into `archive` names, whether its file is there or not.
+std::optional<int> newest_named_version(const std::array<LinkState, 4>& states,
+                                        const std::filesystem::path& archive) {
+  std::optional<int> newest;
+  for (const auto& state : states)
+    if (state.entry == LinkState::Entry::symlink && state.version &&
+        state.resolved.parent_path() == archive && (!newest || *state.version > *newest))
+      newest = state.version;
+  return newest;
+}
+
+// Why version `named`, the newest the links name, cannot be used: preferably a
+// file a link names itself, else the first problem of the version.
+std::string named_version_problem(const TreePaths& paths, const std::array<LinkState, 4>& states,
+                                  const std::filesystem::path& archive, int named) {
+  std::string problem;
+  for (std::size_t kind = 0; kind < states.size() && problem.empty(); ++kind) {
+    if (states[kind].version != named || states[kind].resolved.parent_path() != archive)
+      continue;
+    const auto file = archive_file(archive, kind, named);
+    const auto why = archive_file_problem(paths, file);
+    if (!why.empty())
+      problem = fmt::format("{}: {}", shown(file), why);
+  }
+  if (problem.empty())
+    problem = check_archive_version(paths, archive, named);
+  return fmt::format("{} (the live links name version {}; certsmith never points them back at an "
+                     "older version, whose key may be revoked)",
+                     problem, named);
 }
 
 std::vector<std::string> pem_blocks(const std::string& pem) {
@@ -127,14 +185,15 @@ std::vector<std::string> pem_blocks(const std::string& pem) {
 
 } // namespace
 
-std::string check_archive_version(const std::filesystem::path& archive_dir, int version) {
+std::string check_archive_version(const TreePaths& paths, const std::filesystem::path& archive_dir,
+                                  int version) {
   std::array<std::filesystem::path, 4> files;
   std::array<std::string, 4> contents; // cert, privkey, chain, fullchain
   for (std::size_t kind = 0; kind < files.size(); ++kind) {
     files[kind] = archive_file(archive_dir, kind, version);
-    if (!regular_file_at(files[kind]))
-      return fmt::format("{}: {}", shown(files[kind]),
-                         present(files[kind]) ? "not a regular file" : "missing");
+    const auto problem = archive_file_problem(paths, files[kind]);
+    if (!problem.empty())
+      return fmt::format("{}: {}", shown(files[kind]), problem);
     try {
       contents[kind] = read_file(files[kind], k_max_pem_bytes);
     } catch (const Error& error) {
@@ -169,29 +228,62 @@ std::string check_archive_version(const std::filesystem::path& archive_dir, int 
   return "";
 }
 
-LineageCheck check_lineage(const Lineage& lineage) {
+LineageCheck check_lineage(const TreePaths& paths, const Lineage& lineage) {
   LineageCheck check;
   const auto archive = normal_absolute(lineage.archive_dir());
   const auto states = examine_links(lineage);
-  check.problem = link_problem(lineage, states, archive);
+  check.problem = link_problem(paths, lineage, states, archive);
   if (!check.problem.empty()) {
-    check.links_broken = true;
+    check.live_links_problem = true;
     std::string why;
-    check.repair_version = choose_repair_version(lineage, why);
+    check.repair_version = choose_repair_version(paths, lineage, why);
     return check;
   }
-  check.problem = check_archive_version(archive, *states[0].version);
+  check.problem = check_archive_version(paths, archive, *states[0].version);
   return check;
 }
 
-std::optional<int> choose_repair_version(const Lineage& lineage, std::string& why) {
+std::string repair_placement_problem(const TreePaths& paths, const Lineage& lineage) {
+  for (const auto& link : lineage.links())
+    if (!link.is_absolute())
+      return fmt::format("{}: not an absolute path; certsmith only repairs links a renewal conf "
+                         "names by absolute path",
+                         shown(link));
+  const auto live = normal_absolute(lineage.live_dir());
+  if (live.parent_path() != normal_absolute(paths.live_dir()))
+    return fmt::format("live directory {} is outside {}; certsmith only repairs a live directory "
+                       "directly inside it",
+                       shown(live), shown(paths.live_dir()));
+  for (const auto& link : lineage.links()) {
+    const auto normal = normal_absolute(link);
+    if (normal.parent_path() != live || !normal.has_filename())
+      return fmt::format("{}: the live links are not in one directory", shown(link));
+  }
+  struct stat st {};
+  if (::lstat(live.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+    return fmt::format("{}: not a directory", shown(live));
+  const auto archive = normal_absolute(lineage.archive_dir());
+  if (archive.parent_path() != normal_absolute(paths.archive_dir()))
+    return fmt::format(
+        "archive_dir {} is outside {}; certsmith only links to an archive directly inside it",
+        shown(lineage.archive_dir()), shown(paths.archive_dir()));
+  if (::lstat(archive.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return fmt::format("{}: not a directory", shown(archive));
+  return "";
+}
+
+std::optional<int> choose_repair_version(const TreePaths& paths, const Lineage& lineage,
+                                         std::string& why) {
+  why = repair_placement_problem(paths, lineage);
+  if (!why.empty())
+    return std::nullopt;
   const auto archive = normal_absolute(lineage.archive_dir());
   const auto states = examine_links(lineage);
   for (std::size_t kind = 0; kind < states.size(); ++kind) {
     if (states[kind].entry == LinkState::Entry::not_symlink) {
       why = fmt::format("{}: not a symlink; certsmith does not replace it (move it away, then run "
                         "update_symlinks again)",
-                        shown(link_path(lineage, kind)));
+                        shown(lineage.links()[kind]));
       return std::nullopt;
     }
   }
@@ -199,10 +291,13 @@ std::optional<int> choose_repair_version(const Lineage& lineage, std::string& wh
     return state.entry == LinkState::Entry::symlink && state.version &&
            state.version == states[0].version;
   });
-  if (one_version && version_complete(archive, *states[0].version)) {
-    why = check_archive_version(archive, *states[0].version);
+  if (one_version && version_complete(paths, archive, *states[0].version)) {
+    why = check_archive_version(paths, archive, *states[0].version);
     return why.empty() ? states[0].version : std::nullopt;
   }
+  // Forward is fine (a crash between writing a version and switching to it);
+  // back is not.
+  const auto floor = newest_named_version(states, archive);
   std::set<int> versions;
   try {
     versions = archive_versions(archive)[k_lineage_kinds[0]];
@@ -210,10 +305,12 @@ std::optional<int> choose_repair_version(const Lineage& lineage, std::string& wh
     why = error.what();
     return std::nullopt;
   }
-  for (auto it = versions.rbegin(); it != versions.rend(); ++it)
-    if (check_archive_version(archive, *it).empty())
+  for (auto it = versions.rbegin(); it != versions.rend() && (!floor || *it >= *floor); ++it)
+    if (check_archive_version(paths, archive, *it).empty())
       return *it;
-  why = fmt::format("{}: no version whose four files are present and consistent", shown(archive));
+  why = floor ? named_version_problem(paths, states, archive, *floor)
+              : fmt::format("{}: no version whose four files are present and consistent",
+                            shown(archive));
   return std::nullopt;
 }
 

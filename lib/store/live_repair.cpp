@@ -28,33 +28,11 @@ std::string shown(const std::filesystem::path& path) {
   return util::escape_untrusted(path.string(), 512);
 }
 
-// The archive the links may point into: a real directory directly inside the
-// tree's archive/, so that no conf can make certsmith link to files elsewhere.
-std::filesystem::path checked_archive_dir(const TreePaths& paths, const Lineage& lineage) {
-  const auto archive = normal_absolute(lineage.archive_dir());
-  if (archive.parent_path() != normal_absolute(paths.archive_dir()))
-    throw StorageError(fmt::format(
-        "archive_dir {} is outside {}; certsmith only links to an archive directly inside it",
-        shown(lineage.archive_dir()), shown(paths.archive_dir())));
-  struct stat st {};
-  if (::lstat(archive.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw StorageError(fmt::format("{}: not a directory", shown(archive)));
-  return archive;
-}
-
-// The file names of the four links the conf names, which must share one directory.
-std::array<std::string, 4> checked_link_names(const Lineage& lineage,
-                                              const std::filesystem::path& live) {
-  const std::array<std::filesystem::path, 4> links = {
-      lineage.cert_path(), lineage.privkey_path(), lineage.chain_path(), lineage.fullchain_path()};
+// The file names of the four links, all in `live` (repair_placement_problem checked that).
+std::array<std::string, 4> link_names_of(const Lineage& lineage) {
   std::array<std::string, 4> names;
-  for (std::size_t kind = 0; kind < links.size(); ++kind) {
-    auto link = normal_absolute(links[kind]);
-    if (link.parent_path() != live || !link.has_filename())
-      throw StorageError(
-          fmt::format("{}: the live links are not in one directory", shown(links[kind])));
-    names[kind] = link.filename().string();
-  }
+  for (std::size_t kind = 0; kind < names.size(); ++kind)
+    names[kind] = normal_absolute(lineage.links()[kind]).filename().string();
   return names;
 }
 
@@ -111,20 +89,18 @@ void switch_live_set(const std::filesystem::path& live, const std::filesystem::p
 
 LiveRepair repair_live_links(const TreePaths& paths, const std::string& name) {
   const Lineage lineage = Lineage::load_for_check(paths, name);
-  const auto archive = checked_archive_dir(paths, lineage);
-  const auto live = normal_absolute(lineage.live_dir());
-  const auto link_names = checked_link_names(lineage, live);
-  struct stat st {};
-  const bool live_exists = ::lstat(live.c_str(), &st) == 0;
-  if (live_exists && !S_ISDIR(st.st_mode))
-    throw StorageError(fmt::format("{}: not a directory", shown(live)));
-  if (!std::filesystem::is_directory(live.parent_path()))
-    throw StorageError(fmt::format("{}: not a directory", shown(live.parent_path())));
-
+  // Also where the conf names the links and the archive: nothing else is touched.
   std::string why;
-  const auto version = choose_repair_version(lineage, why);
+  const auto version = choose_repair_version(paths, lineage, why);
   if (!version)
     throw StorageError(why);
+  const auto archive = normal_absolute(lineage.archive_dir());
+  const auto live = normal_absolute(lineage.live_dir());
+  const auto link_names = link_names_of(lineage);
+  struct stat st {};
+  const bool live_exists = ::lstat(live.c_str(), &st) == 0;
+  if (!std::filesystem::is_directory(live.parent_path()))
+    throw StorageError(fmt::format("{}: not a directory", shown(live.parent_path())));
   if (live_exists && links_already_point_at(live, archive, *version, link_names))
     return {false, *version};
   switch_live_set(live, archive, *version, link_names, live_exists,

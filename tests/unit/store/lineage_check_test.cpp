@@ -29,7 +29,7 @@ Lineage two_versions(const TreePaths& paths, const std::string& name = "example.
 }
 
 LineageCheck check(const TreePaths& paths, const std::string& name = "example.com") {
-  return check_lineage(Lineage::load_for_check(paths, name));
+  return check_lineage(paths, Lineage::load_for_check(paths, name));
 }
 
 } // namespace
@@ -40,7 +40,7 @@ TEST_CASE("lineage check: a lineage as certsmith writes it is consistent") {
   LineageCheck result = check(tree.paths());
   CHECK(result.ok());
   CHECK(result.problem.empty());
-  CHECK_FALSE(result.links_broken);
+  CHECK_FALSE(result.live_links_problem);
 }
 
 TEST_CASE("lineage check: a missing link is named and repairable to the current version") {
@@ -49,20 +49,88 @@ TEST_CASE("lineage check: a missing link is named and repairable to the current 
   fs::remove(lineage.chain_path());
   LineageCheck result = check(tree.paths());
   CHECK_THAT(result.problem, Catch::Contains("chain.pem: missing"));
-  CHECK(result.links_broken);
+  CHECK(result.live_links_problem);
   REQUIRE(result.repairable());
   CHECK(*result.repair_version == 2);
 }
 
-TEST_CASE("lineage check: a dangling link is repairable to the newest complete version") {
+TEST_CASE("lineage check: a dangling link is not repaired by rolling back to an older version") {
   TempTree tree;
   Lineage lineage = two_versions(tree.paths());
   fs::remove(tree.paths().lineage_archive_dir("example.com") / "chain2.pem");
   LineageCheck result = check(tree.paths());
   CHECK_THAT(result.problem, Catch::Contains("chain.pem: points to ../../archive/example.com/"
                                              "chain2.pem, which does not exist"));
+  CHECK(result.live_links_problem);
+  // Version 1 is complete, but its key may be revoked or its certificate expired.
+  CHECK_FALSE(result.repairable());
+  std::string why;
+  CHECK_FALSE(choose_repair_version(tree.paths(), lineage, why));
+  CHECK_THAT(why, Catch::Contains("chain2.pem: missing"));
+}
+
+TEST_CASE("lineage check: links of an incomplete version move forward to a newer complete one") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  // A crash after version 2 was written, before the links left version 1.
+  for (const auto& link : lineage.links()) {
+    auto target = fs::read_symlink(link).string();
+    fs::remove(link);
+    fs::create_symlink(target.replace(target.find("2.pem"), 5, "1.pem"), link);
+  }
+  fs::remove(tree.paths().lineage_archive_dir("example.com") / "chain1.pem");
+  LineageCheck result = check(tree.paths());
   REQUIRE(result.repairable());
-  CHECK(*result.repair_version == 1);
+  CHECK(*result.repair_version == 2);
+}
+
+TEST_CASE("lineage check: links that disagree never go below the newest version they name") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  fs::remove(lineage.privkey_path());
+  fs::create_symlink("../../archive/example.com/privkey1.pem", lineage.privkey_path());
+  fs::remove(tree.paths().lineage_archive_dir("example.com") / "cert2.pem");
+  LineageCheck result = check(tree.paths());
+  CHECK_FALSE(result.repairable());
+  std::string why;
+  CHECK_FALSE(choose_repair_version(tree.paths(), lineage, why));
+  CHECK_THAT(why, Catch::Contains("cert2.pem: missing"));
+}
+
+TEST_CASE("lineage check: no repair is offered for a live directory outside config/live") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  // The conf names links in another directory, one of them missing there.
+  auto elsewhere = tree.root() / "elsewhere";
+  fs::create_directories(elsewhere);
+  auto conf = tree.paths().renewal_conf("example.com");
+  std::string text = slurp(conf);
+  for (const char* kind : {"cert", "privkey", "chain", "fullchain"}) {
+    auto line = std::string(kind) + " = " + lineage.live_dir().string() + "/" + kind + ".pem";
+    auto at = text.find(line);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, line.size(),
+                 std::string(kind) + " = " + (elsewhere / (std::string(kind) + ".pem")).string());
+  }
+  spit(conf, text);
+  LineageCheck result = check(tree.paths());
+  CHECK_THAT(result.problem, Catch::Contains("cert.pem: missing"));
+  CHECK_FALSE(result.repairable());
+}
+
+TEST_CASE("lineage check: an archive file may be a symlink to a regular file in config/archive") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  // certbot follows such links (storage.py's checks use os.path.exists).
+  auto archive = tree.paths().lineage_archive_dir("example.com");
+  fs::create_directories(tree.paths().archive_dir() / "shared");
+  fs::rename(archive / "chain2.pem", tree.paths().archive_dir() / "shared" / "chain.pem");
+  fs::create_symlink("../shared/chain.pem", archive / "chain2.pem");
+  fs::rename(archive / "cert2.pem", archive / "cert2.real");
+  fs::create_symlink(fs::absolute(archive / "cert2.real"), archive / "cert2.pem");
+  LineageCheck result = check(tree.paths());
+  CHECK(result.problem.empty());
+  CHECK(result.ok());
 }
 
 TEST_CASE("lineage check: links at different versions are flagged") {
@@ -99,10 +167,11 @@ TEST_CASE("lineage check: a plain file in a link's place is not repairable") {
   spit(lineage.cert_path(), pem);
   LineageCheck result = check(tree.paths());
   CHECK_THAT(result.problem, Catch::Contains("cert.pem: not a symlink"));
-  CHECK(result.links_broken);
+  CHECK(result.live_links_problem);
   CHECK_FALSE(result.repairable());
   std::string why;
-  CHECK_FALSE(choose_repair_version(Lineage::load_for_check(tree.paths(), "example.com"), why));
+  CHECK_FALSE(choose_repair_version(tree.paths(),
+                                    Lineage::load_for_check(tree.paths(), "example.com"), why));
   CHECK_THAT(why, Catch::Contains("does not replace it"));
 }
 
@@ -113,7 +182,7 @@ TEST_CASE("lineage check: a private key that does not match the certificate") {
   spit(archive / "privkey2.pem", make_certificate_files("other.example").privkey_pem);
   LineageCheck result = check(tree.paths());
   CHECK_THAT(result.problem, Catch::Contains("privkey2.pem: does not match cert2.pem"));
-  CHECK_FALSE(result.links_broken);
+  CHECK_FALSE(result.live_links_problem);
   CHECK_FALSE(result.repairable());
 }
 
@@ -138,10 +207,19 @@ TEST_CASE("lineage check: hostile file contents are reported, not thrown") {
     spit(archive / "privkey2.pem", "");
     CHECK_THAT(check(tree.paths()).problem, Catch::Contains("privkey2.pem: not a private key"));
   }
-  SECTION("an archive file that is a symlink") {
+  SECTION("an archive file that is a symlink out of config/archive") {
     fs::remove(archive / "chain2.pem");
     fs::create_symlink("/etc/hostname", archive / "chain2.pem");
+    CHECK_THAT(check(tree.paths()).problem,
+               Catch::Contains("which is not a regular file inside") && Catch::Contains("archive"));
+  }
+  SECTION("an archive file that is a symlink to a directory or a dangling one") {
+    fs::remove(archive / "chain2.pem");
+    fs::create_directory_symlink("..", archive / "chain2.pem");
     CHECK_THAT(check(tree.paths()).problem, Catch::Contains("which is not a regular file"));
+    fs::remove(archive / "chain2.pem");
+    fs::create_symlink("chain9.pem", archive / "chain2.pem");
+    CHECK_THAT(check(tree.paths()).problem, Catch::Contains("which does not exist"));
   }
   SECTION("a link to a name that is no archive version") {
     auto link = tree.paths().lineage_live_dir("example.com") / "chain.pem";
@@ -155,6 +233,7 @@ TEST_CASE("check_archive_version names the first missing file") {
   TempTree tree;
   two_versions(tree.paths());
   auto archive = tree.paths().lineage_archive_dir("example.com");
-  CHECK(check_archive_version(archive, 1).empty());
-  CHECK_THAT(check_archive_version(archive, 3), Catch::Contains("cert3.pem: missing"));
+  CHECK(check_archive_version(tree.paths(), archive, 1).empty());
+  CHECK_THAT(check_archive_version(tree.paths(), archive, 3),
+             Catch::Contains("cert3.pem: missing"));
 }

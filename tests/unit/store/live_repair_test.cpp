@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <sys/stat.h>
 
 using certsmith::StorageError;
 using certsmith::UsageError;
@@ -43,7 +44,7 @@ void check_points_at(const TreePaths& paths, const std::string& name, int versio
     CHECK(fs::read_symlink(link) == fs::path("../../archive") / name /
                                         (std::string(kind) + std::to_string(version) + ".pem"));
   }
-  CHECK(check_lineage(Lineage::load_for_check(paths, name)).ok());
+  CHECK(check_lineage(paths, Lineage::load_for_check(paths, name)).ok());
 }
 
 void set_conf_value(const TreePaths& paths, const std::string& name, const std::string& key,
@@ -59,19 +60,57 @@ void set_conf_value(const TreePaths& paths, const std::string& name, const std::
 
 } // namespace
 
-TEST_CASE("live repair: a dangling link goes back to the newest complete version") {
+TEST_CASE("live repair: a link to the wrong file is repaired, keeping the user's files") {
   TempTree tree;
   Lineage lineage = two_versions(tree.paths());
   spit(lineage.live_dir() / "user-notes.txt", "mine\n");
-  fs::remove(tree.paths().lineage_archive_dir("example.com") / "chain2.pem");
+  fs::remove(lineage.chain_path());
+  fs::create_symlink("../../archive/example.com/cert2.pem", lineage.chain_path());
 
   LiveRepair repair = repair_live_links(tree.paths(), "example.com");
   CHECK(repair.changed);
-  CHECK(repair.version == 1);
-  check_points_at(tree.paths(), "example.com", 1);
+  CHECK(repair.version == 2);
+  check_points_at(tree.paths(), "example.com", 2);
   CHECK(slurp(lineage.live_dir() / "user-notes.txt") == "mine\n");
   CHECK(fs::is_regular_file(lineage.live_dir() / "README"));
   CHECK_FALSE(fs::exists(tree.paths().live_dir() / ".example.com.new"));
+}
+
+TEST_CASE("live repair: never rolls the links back below the version they name") {
+  TempTree tree;
+  Lineage lineage = two_versions(tree.paths());
+  auto archive = tree.paths().lineage_archive_dir("example.com");
+  // Version 1 is complete, but its key may be revoked or its certificate expired.
+  SECTION("a file of the named version is missing") {
+    fs::remove(archive / "chain2.pem");
+    CHECK_THROWS_WITH(repair_live_links(tree.paths(), "example.com"),
+                      Catch::Contains("chain2.pem: missing"));
+  }
+  SECTION("links disagree and the newest version they name is incomplete") {
+    fs::remove(lineage.cert_path());
+    fs::create_symlink("../../archive/example.com/cert1.pem", lineage.cert_path());
+    fs::remove(archive / "privkey2.pem");
+    CHECK_THROWS_WITH(repair_live_links(tree.paths(), "example.com"),
+                      Catch::Contains("privkey2.pem: missing"));
+    CHECK(fs::read_symlink(lineage.cert_path()) == "../../archive/example.com/cert1.pem");
+  }
+  CHECK(fs::read_symlink(lineage.chain_path()) == "../../archive/example.com/chain2.pem");
+}
+
+TEST_CASE("live repair: links of an incomplete version move forward to a newer complete one") {
+  TempTree tree;
+  Lineage lineage = create_lineage(tree.paths(), "example.com",
+                                   make_certificate_files("example.com"), some_params());
+  auto archive = tree.paths().lineage_archive_dir("example.com");
+  // A crash after version 2's files were written, before the links were switched.
+  auto files = make_certificate_files("example.com");
+  spit(archive / "cert2.pem", files.cert_pem);
+  spit(archive / "privkey2.pem", files.privkey_pem);
+  spit(archive / "chain2.pem", files.chain_pem);
+  spit(archive / "fullchain2.pem", files.fullchain_pem);
+  fs::remove(archive / "fullchain1.pem");
+  CHECK(repair_live_links(tree.paths(), "example.com").version == 2);
+  check_points_at(tree.paths(), "example.com", 2);
 }
 
 TEST_CASE("live repair: a missing link and links that disagree are repaired") {
@@ -149,12 +188,51 @@ TEST_CASE("live repair: refusals change nothing") {
                       Catch::Contains("chain.pem: not a symlink"));
     CHECK(slurp(lineage.chain_path()) == "my own chain\n");
   }
+  SECTION("links the conf names outside config/live: the directory there is left alone") {
+    // `cert = /tmp/victim/cert.pem`: the victim directory keeps its inode, owner and files.
+    auto victim = tree.root() / "victim";
+    fs::create_directories(victim);
+    spit(victim / "data", "precious\n");
+    struct stat before {};
+    REQUIRE(::stat(victim.c_str(), &before) == 0);
+    for (const char* kind : k_kinds)
+      set_conf_value(tree.paths(), "example.com", kind,
+                     (victim / (std::string(kind) + ".pem")).string());
+    CHECK_THROWS_WITH(repair_live_links(tree.paths(), "example.com"),
+                      Catch::Contains("outside") && Catch::Contains("live"));
+    struct stat after {};
+    REQUIRE(::stat(victim.c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);
+    CHECK(slurp(victim / "data") == "precious\n");
+    CHECK_FALSE(fs::exists(victim / "cert.pem"));
+    CHECK_FALSE(fs::exists(tree.root() / ".victim.new"));
+  }
+  SECTION("links in a directory nested below config/live") {
+    auto nested = live / "deeper";
+    for (const char* kind : k_kinds)
+      set_conf_value(tree.paths(), "example.com", kind,
+                     (nested / (std::string(kind) + ".pem")).string());
+    CHECK_THROWS_WITH(repair_live_links(tree.paths(), "example.com"), Catch::Contains("outside"));
+    CHECK_FALSE(fs::exists(nested));
+  }
+  SECTION("config/live itself named as the live directory") {
+    for (const char* kind : k_kinds)
+      set_conf_value(tree.paths(), "example.com", kind,
+                     (tree.paths().live_dir() / (std::string(kind) + ".pem")).string());
+    CHECK_THROWS_WITH(repair_live_links(tree.paths(), "example.com"), Catch::Contains("outside"));
+    CHECK_FALSE(fs::exists(fs::symlink_status(tree.paths().live_dir() / "cert.pem")));
+  }
+  SECTION("a relative link path, which would depend on the working directory") {
+    set_conf_value(tree.paths(), "example.com", "cert", "live/example.com/cert.pem");
+    CHECK_THROWS_WITH(repair_live_links(tree.paths(), "example.com"),
+                      Catch::Contains("not an absolute path"));
+  }
   SECTION("no version left that is complete and consistent") {
     auto archive = tree.paths().lineage_archive_dir("example.com");
     fs::remove(archive / "chain1.pem");
     fs::remove(archive / "chain2.pem");
     CHECK_THROWS_WITH(repair_live_links(tree.paths(), "example.com"),
-                      Catch::Contains("no version whose four files are present and consistent"));
+                      Catch::Contains("chain2.pem: missing"));
     CHECK(fs::read_symlink(lineage.cert_path()) == "../../archive/example.com/cert2.pem");
   }
   SECTION("the version the links agree on is inconsistent: no silent rollback") {
