@@ -286,3 +286,20 @@ def bind_pebble(request, tmp_path_factory):
     yield bind, env
     env.stop()
     bind.stop()
+
+
+@pytest.fixture
+def nginx_webroot(pebble, tmp_path):
+    """A real nginx on Pebble's http-01 port (IPv4 and IPv6 loopback) serving tmp/www (with an index.html)."""
+    from nginx_env import Nginx
+
+    webroot = tmp_path / "www"
+    webroot.mkdir()
+    (webroot / "index.html").write_text("hello\n")
+    server = Nginx(tmp_path / "nginx", pebble.http_port, webroot)
+    try:
+        server.start()
+    except HarnessError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield server
+    server.stop()

@@ -10,8 +10,6 @@ import pytest
 
 from conftest import describe
 from inspect_tree import parse_renewal_conf
-from nginx_env import Nginx
-from pebble_env import HarnessError
 
 
 def listed_groups(stdout: str) -> dict[str, list[str]]:
@@ -94,19 +92,6 @@ def test_text_flag_is_silent_and_an_ignored_flag_warns_once(run_certsmith, pebbl
     assert result.returncode == 0, describe(result)
     warnings = [line for line in result.stderr.splitlines() if "--debug is ignored" in line]
     assert len(warnings) == 1, describe(result)
-
-
-@pytest.fixture
-def nginx_webroot(pebble, tmp_path):
-    webroot = tmp_path / "www"
-    webroot.mkdir()
-    server = Nginx(tmp_path / "nginx", pebble.http_port, webroot)
-    try:
-        server.start()
-    except HarnessError as e:
-        pytest.fail(str(e), pytrace=False)
-    yield server
-    server.stop()
 
 
 def test_webroot_map_issues_through_nginx(run_certsmith, nginx_webroot):

@@ -11,25 +11,9 @@ import pytest
 from conftest import RUN_TIMEOUT, describe
 from hook_log import HookLog
 from inspect_tree import conf_list, key_shape, lineage_problems, live_version, parse_renewal_conf, sans
-from nginx_env import Nginx
-from pebble_env import HarnessError
 
 # certbot 2.1 does not always retry a rejected nonce (TESTING.md): none for the steps it performs.
 PEBBLE_OPTIONS = {"nonce_reject": 0}
-
-
-@pytest.fixture
-def nginx_webroot(pebble, tmp_path):
-    """A real nginx on Pebble's http-01 port serving tmp/www."""
-    webroot = tmp_path / "www"
-    webroot.mkdir()
-    server = Nginx(tmp_path / "nginx", pebble.http_port, webroot)
-    try:
-        server.start()
-    except HarnessError as e:
-        pytest.fail(str(e), pytrace=False)
-    yield server
-    server.stop()
 
 
 def xdg_cli_ini(run, text: str):

@@ -2,27 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import describe
 from inspect_tree import conf_list, mode, parse_renewal_conf, sans, verify_chain
-from nginx_env import Nginx
-from pebble_env import HarnessError
-
-
-@pytest.fixture
-def nginx_webroot(pebble, tmp_path):
-    """A real nginx on Pebble's http-01 port (IPv4 and IPv6 loopback) serving tmp/www."""
-    webroot = tmp_path / "www"
-    webroot.mkdir()
-    (webroot / "index.html").write_text("hello\n")
-    server = Nginx(tmp_path / "nginx", pebble.http_port, webroot)
-    try:
-        server.start()
-    except HarnessError as e:
-        pytest.fail(str(e), pytrace=False)
-    yield server
-    server.stop()
 
 
 def test_webroot_issues_certificate_through_nginx(run_certsmith, pebble, nginx_webroot, trust_files):
