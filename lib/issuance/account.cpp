@@ -68,8 +68,7 @@ store::StoredAccount prefer_key_the_ca_holds(const store::TreePaths& paths, acme
   try {
     candidates = accounts_sharing_url(paths, account);
   } catch (const StorageError& error) {
-    // Another stored account of this server is broken: it cannot be compared, and it
-    // must not stop the lineages of this one (its own lineages fail on their own).
+    // The server's accounts directory itself cannot be listed.
     util::log_debug("not comparing account {} with the others: {}", account.id, error.what());
   }
   if (candidates.empty())
@@ -100,8 +99,15 @@ store::StoredAccount prefer_key_the_ca_holds(const store::TreePaths& paths, acme
 
 std::vector<store::StoredAccount> accounts_sharing_url(const store::TreePaths& paths,
                                                        const store::StoredAccount& account) {
+  // An account that cannot be read cannot be compared, and must not hide the
+  // twins that can (its own lineages fail on their own).
+  std::vector<std::string> unreadable;
+  auto stored = store::load_readable_accounts(paths, account.server, unreadable);
+  for (const auto& reason : unreadable)
+    util::log_debug("not comparing account {} with an account that cannot be read: {}", account.id,
+                    reason);
   std::vector<store::StoredAccount> twins;
-  for (auto& other : store::load_accounts(paths, account.server))
+  for (auto& other : stored)
     if (other.id != account.id && other.uri == account.uri)
       twins.push_back(std::move(other));
   return twins;

@@ -40,6 +40,7 @@ store::StoredAccount register_account(const store::TreePaths& paths, acme::Clien
 
 /// The other stored accounts of account.server with account.uri: what an
 /// interrupted key rollover leaves (one account at the CA, two keys stored).
+/// Stored accounts that cannot be read are skipped (logged at debug level).
 std::vector<store::StoredAccount> accounts_sharing_url(const store::TreePaths& paths,
                                                        const store::StoredAccount& account);
 

@@ -1,5 +1,6 @@
 // Removing an account directory (unregister, the old key after a rollover).
 #include "store/account_store.hpp"
+#include "store/account_tree.hpp"
 #include "store/account_v1_reuse.hpp"
 #include "store/atomic_file.hpp"
 #include "util/error.hpp"
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,18 +26,9 @@ bool is_reuse_link(const TreePaths& paths, const std::filesystem::path& dir,
          std::filesystem::read_symlink(dir, error) == std::filesystem::absolute(*reused / id);
 }
 
-} // namespace
-
-void delete_account(const TreePaths& paths, const std::string& server_url, const std::string& id) {
-  std::filesystem::path dir = account_dir(paths, server_url, id);
-  if (is_reuse_link(paths, dir, id)) {
-    // As certbot's _delete_links_and_find_target_dir: the link goes, then the v1 account.
-    auto target = *reused_accounts_dir(paths, dir.parent_path()) / id;
-    if (::unlink(dir.c_str()) != 0) {
-      throw StorageError(fmt::format("{}: cannot remove ({})", dir.string(), std::strerror(errno)));
-    }
-    dir = target;
-  }
+// `dir` is a real directory (not a symlink to one), so that removing it removes
+// nothing else. Throws StorageError.
+void require_account_directory(const std::filesystem::path& dir, const std::string& id) {
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT) {
@@ -46,6 +39,25 @@ void delete_account(const TreePaths& paths, const std::string& server_url, const
   if (!S_ISDIR(st.st_mode)) {
     throw StorageError(
         fmt::format("{}: not a directory; refusing to remove what it points to", dir.string()));
+  }
+}
+
+} // namespace
+
+void delete_account(const TreePaths& paths, const std::string& server_url, const std::string& id) {
+  std::filesystem::path dir = account_dir(paths, server_url, id);
+  std::optional<std::filesystem::path> reuse_link;
+  if (is_reuse_link(paths, dir, id)) {
+    // As certbot's _delete_links_and_find_target_dir: the link goes, then the
+    // v1 account; both only once the v1 account is known to be one.
+    reuse_link = dir;
+    dir = *reused_accounts_dir(paths, dir.parent_path()) / id;
+    require_inside_accounts(paths, dir);
+  }
+  require_account_directory(dir, id);
+  if (reuse_link && ::unlink(reuse_link->c_str()) != 0) {
+    throw StorageError(
+        fmt::format("{}: cannot remove ({})", reuse_link->string(), std::strerror(errno)));
   }
   // One rename makes the account disappear: a crash later leaves only a
   // hidden directory that is not an account id, which every reader skips.

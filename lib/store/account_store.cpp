@@ -1,6 +1,7 @@
 #include "store/account_store.hpp"
 
 #include "crypto/jwk.hpp"
+#include "store/account_tree.hpp"
 #include "store/account_v1_reuse.hpp"
 #include "store/atomic_file.hpp"
 #include "store/file_batch.hpp"
@@ -157,23 +158,6 @@ StoredAccount read_account(const std::filesystem::path& dir, const std::string& 
   return account;
 }
 
-// A directory under accounts/ that is a symlink (certbot links ACME v2 server
-// directories to v1 ones) is followed only while it stays inside accounts/:
-// nothing there may make certsmith read or write keys elsewhere.
-void require_inside_accounts(const TreePaths& paths, const std::filesystem::path& dir) {
-  std::error_code error;
-  auto root = std::filesystem::weakly_canonical(paths.accounts_dir(), error);
-  auto real = error ? std::filesystem::path() : std::filesystem::weakly_canonical(dir, error);
-  if (error) {
-    throw StorageError(fmt::format("{}: cannot resolve ({})", dir.string(), error.message()));
-  }
-  auto relative = real.lexically_relative(root);
-  if (relative.empty() || *relative.begin() == "..") {
-    throw StorageError(fmt::format("{}: leads out of {} (to {}); refusing to follow it",
-                                   dir.string(), paths.accounts_dir().string(), real.string()));
-  }
-}
-
 std::vector<std::string> account_ids_in(const std::filesystem::path& dir) {
   std::vector<std::string> ids;
   std::error_code error;
@@ -193,6 +177,23 @@ std::vector<std::string> account_ids_in(const std::filesystem::path& dir) {
 }
 
 } // namespace
+
+// A directory under accounts/ that is a symlink (certbot links ACME v2 server
+// directories to v1 ones) is followed only while it stays inside accounts/:
+// nothing there may make certsmith read or write keys elsewhere.
+void require_inside_accounts(const TreePaths& paths, const std::filesystem::path& dir) {
+  std::error_code error;
+  auto root = std::filesystem::weakly_canonical(paths.accounts_dir(), error);
+  auto real = error ? std::filesystem::path() : std::filesystem::weakly_canonical(dir, error);
+  if (error) {
+    throw StorageError(fmt::format("{}: cannot resolve ({})", dir.string(), error.message()));
+  }
+  auto relative = real.lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") {
+    throw StorageError(fmt::format("{}: leads out of {} (to {}); refusing to follow it",
+                                   dir.string(), paths.accounts_dir().string(), real.string()));
+  }
+}
 
 std::filesystem::path server_accounts_dir(const TreePaths& paths, std::string_view server_url) {
   auto reject = [&](std::string_view why) -> std::filesystem::path {
@@ -264,32 +265,57 @@ std::optional<StoredAccount> load_account(const TreePaths& paths, const std::str
   return read_account(dir, server_url, id);
 }
 
-std::vector<StoredAccount> load_accounts(const TreePaths& paths, const std::string& server_url) {
+namespace {
+
+// load_accounts, and with `unreadable` load_readable_accounts: one account
+// that cannot be read is then left out instead of failing the listing.
+std::vector<StoredAccount> load_accounts_of(const TreePaths& paths, const std::string& server_url,
+                                            std::vector<std::string>* unreadable) {
   auto dir = server_accounts_dir(paths, server_url);
   std::error_code error;
   if (std::filesystem::exists(dir, error)) {
     require_inside_accounts(paths, dir);
   }
-  std::vector<std::string> ids = account_ids_in(dir);
   std::vector<StoredAccount> accounts;
+  auto read_each = [&](const std::filesystem::path& from, const std::vector<std::string>& ids) {
+    for (const auto& id : ids) {
+      try {
+        accounts.push_back(read_account(from / id, server_url, id));
+      } catch (const StorageError& failure) {
+        if (unreadable == nullptr) {
+          throw;
+        }
+        unreadable->push_back(failure.what());
+      }
+    }
+  };
+  std::vector<std::string> ids = account_ids_in(dir);
   if (ids.empty()) {
     // certbot's _find_all_for_server_path: none for a v2 server, then v1's, linked.
     auto reused = reused_accounts_dir(paths, dir);
     if (reused && std::filesystem::exists(*reused, error)) {
       require_inside_accounts(paths, *reused);
-      for (const auto& id : account_ids_in(*reused)) {
-        accounts.push_back(read_account(*reused / id, server_url, id));
-      }
+      read_each(*reused, account_ids_in(*reused));
       if (!accounts.empty()) {
         link_reused_accounts(dir, *reused, "");
       }
     }
     return accounts;
   }
-  for (const auto& id : ids) {
-    accounts.push_back(read_account(dir / id, server_url, id));
-  }
+  read_each(dir, ids);
   return accounts;
+}
+
+} // namespace
+
+std::vector<StoredAccount> load_accounts(const TreePaths& paths, const std::string& server_url) {
+  return load_accounts_of(paths, server_url, nullptr);
+}
+
+std::vector<StoredAccount> load_readable_accounts(const TreePaths& paths,
+                                                  const std::string& server_url,
+                                                  std::vector<std::string>& unreadable) {
+  return load_accounts_of(paths, server_url, &unreadable);
 }
 
 std::string save_account(const TreePaths& paths, const StoredAccount& account) {
@@ -313,8 +339,10 @@ std::string save_account(const TreePaths& paths, const StoredAccount& account) {
   if (!std::filesystem::exists(paths.config_dir, error)) {
     make_private_dirs(paths.config_dir, 0755);
   }
-  make_private_dirs(dir.parent_path(), k_account_dir_mode);
+  // Checked before anything is created: a link out of accounts/ on the way
+  // would otherwise have directories made wherever it leads.
   require_inside_accounts(paths, dir.parent_path());
+  make_private_dirs(dir.parent_path(), k_account_dir_mode);
   std::string regr_json = regr.dump();
   std::string meta_json = meta.dump();
   auto write_files = [&](const std::filesystem::path& into) {

@@ -45,6 +45,13 @@ std::filesystem::path account_dir(const TreePaths& paths, std::string_view serve
 /// account directory that cannot be read throws StorageError naming the file.
 std::vector<StoredAccount> load_accounts(const TreePaths& paths, const std::string& server_url);
 
+/// As load_accounts, but an account directory that cannot be read is left out
+/// (its StorageError's message appended to `unreadable`) instead of failing
+/// the whole listing. A server directory leading out of accounts/ still throws.
+std::vector<StoredAccount> load_readable_accounts(const TreePaths& paths,
+                                                  const std::string& server_url,
+                                                  std::vector<std::string>& unreadable);
+
 /// Account `id` for `server_url`, nullopt when its directory does not exist.
 /// Throws StorageError naming the file for a missing or corrupt file, or when
 /// the key does not hash to `id`.

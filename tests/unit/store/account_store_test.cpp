@@ -524,3 +524,48 @@ TEST_CASE("accounts: deleting a v2 account reused from v1 removes it as certbot 
     CHECK(std::filesystem::exists(victim / k_ec_id / "private_key.json"));
   }
 }
+
+TEST_CASE("accounts: a reuse link is checked before it is removed", "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto v1_dir = server_accounts_dir(paths, k_v1);
+  auto v2_dir = server_accounts_dir(paths, k_letsencrypt);
+  auto victim = tree.root() / "victim";
+  write_certbot_v1_account(victim / k_ec_id, k_ec_certbot_jwk);
+  std::filesystem::create_directories(v2_dir);
+  // v2's link names v1's account, as certbot makes it ...
+  auto link = v2_dir / k_ec_id;
+  std::filesystem::create_directory_symlink(std::filesystem::absolute(v1_dir / k_ec_id), link);
+
+  SECTION("... but v1's account is itself a link out of the tree") {
+    std::filesystem::create_directories(v1_dir);
+    std::filesystem::create_directory_symlink(victim / k_ec_id, v1_dir / k_ec_id);
+  }
+  SECTION("... but v1's whole directory leads out of the tree") {
+    std::filesystem::create_directories(v1_dir.parent_path());
+    std::filesystem::create_directory_symlink(victim, v1_dir);
+  }
+  SECTION("... but v1's account is a plain file") {
+    std::filesystem::create_directories(v1_dir);
+    spit(v1_dir / k_ec_id, "not an account\n");
+  }
+  SECTION("... but v1's account does not exist") {}
+  CHECK_THROWS_AS(delete_account(paths, k_letsencrypt, k_ec_id), StorageError);
+  CHECK(std::filesystem::is_symlink(link)); // nothing removed
+  CHECK(std::filesystem::exists(victim / k_ec_id / "private_key.json"));
+}
+
+TEST_CASE("accounts: no directory is created through a link out of accounts/",
+          "[store][accounts]") {
+  TempTree tree;
+  auto paths = tree.paths();
+  auto outside = tree.root() / "outside";
+  std::filesystem::create_directories(outside);
+  // accounts/127.0.0.1:14000 leads out; saving would create its dir/ there.
+  auto host_dir = server_accounts_dir(paths, k_pebble).parent_path();
+  std::filesystem::create_directories(host_dir.parent_path());
+  std::filesystem::create_directory_symlink(outside, host_dir);
+  CHECK_THAT(error_of([&] { save_account(paths, make_account(k_pebble)); }),
+             Catch::Contains("leads out of"));
+  CHECK(std::filesystem::is_empty(outside));
+}
