@@ -75,15 +75,17 @@ public:
       renew::DueInputs inputs{
           facts.not_before, facts.not_after, std::nullopt, std::nullopt,
           renew::ari_fraction(candidate.cert_id.empty() ? name : candidate.cert_id)};
-      if (const auto& before = lineage.params().renew_before_expiry) {
+      // certbot's autorenewal_is_enabled: checked before ARI and before the
+      // lineage's renew_before_expiry, overridden by --force-renewal and
+      // --dry-run (should_renew asks those first).
+      bool autorenew_off = !lineage.params().autorenew.value_or(true);
+      const auto& before = lineage.params().renew_before_expiry;
+      if (before && !autorenew_off) {
         inputs.renew_before_expiry = renew::parse_renew_before_expiry(*before, m_clock.now());
         if (!inputs.renew_before_expiry)
           util::log_warning("{}: ignoring renew_before_expiry = '{}'", name,
                             util::escape_untrusted(*before, 40));
       }
-      // certbot's autorenewal_is_enabled: checked before ARI, overridden by
-      // --force-renewal and --dry-run (should_renew asks those first).
-      bool autorenew_off = !lineage.params().autorenew.value_or(true);
       if (!m_options.force_renewal && !m_options.dry_run && !autorenew_off &&
           !candidate.cert_id.empty())
         inputs.ari_window = ari_window(lineage, candidate.cert_id, facts.not_after);
