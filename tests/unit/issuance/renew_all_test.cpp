@@ -5,6 +5,7 @@
 #include "support/openssl_fixtures.hpp"
 #include "support/scripted_transport.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -183,6 +184,29 @@ TEST_CASE_METHOD(Fixture, "autorenew = False: a due lineage is skipped without a
   CHECK(summary.outcomes[0].reason == "automatic renewal is disabled (autorenew = False)");
   CHECK(transport.requests().empty()); // not even ARI, as certbot
   CHECK(runner.requests().empty());
+  CHECK_FALSE(summary.any_failed());
+}
+
+TEST_CASE_METHOD(Fixture, "autorenew = False: a bad renew_before_expiry is not warned about") {
+  tree.add_lineage("off.example.com", clock.now(), hours(24 * 90));
+  tree.add_lineage("on.example.com", clock.now(), hours(24 * 90));
+  set_autorenew(tree.paths, "off.example.com", "False");
+  for (const char* name : {"off.example.com", "on.example.com"}) {
+    auto conf_path = tree.paths.renewal_conf(name);
+    std::ifstream in(conf_path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto conf = store::ConfigObj::parse(text, conf_path.string());
+    conf.root().set("renew_before_expiry", "soon");
+    std::ofstream(conf_path, std::ios::trunc) << conf.to_string();
+  }
+  auto log = tree.root / "renew.log";
+  util::open_log_file(log);
+  auto summary = run();
+  util::close_log_file();
+  std::ifstream in(log);
+  std::string logged((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(logged, Catch::Contains("on.example.com: ignoring renew_before_expiry = 'soon'"));
+  CHECK_THAT(logged, !Catch::Contains("off.example.com: ignoring renew_before_expiry"));
   CHECK_FALSE(summary.any_failed());
 }
 
