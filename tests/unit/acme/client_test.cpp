@@ -191,7 +191,7 @@ TEST_CASE_METHOD(Fixture, "the order is polled for certbot's default issuance ti
   CHECK(transport.requests().size() == 2 + 3);
 }
 
-TEST_CASE("--issuance-timeout sets how long the finalized order is polled") {
+TEST_CASE("issuance timeout (--issuance-timeout) sets how long the finalized order is polled") {
   testing::ScriptedTransport transport;
   testing::FakeClock clock;
   acme::ClientOptions options;
@@ -205,7 +205,7 @@ TEST_CASE("--issuance-timeout sets how long the finalized order is polled") {
   CHECK(transport.requests().size() == 2 + 10);
 }
 
-TEST_CASE("--issuance-timeout does not shorten the wait for an authorization") {
+TEST_CASE("issuance timeout (--issuance-timeout) does not shorten the wait for an authorization") {
   testing::ScriptedTransport transport;
   testing::FakeClock clock;
   acme::ClientOptions options;
