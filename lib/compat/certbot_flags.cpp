@@ -57,7 +57,7 @@ constexpr std::array k_table = std::to_array<CertbotFlag>({
     // General options.
     {"-h,--help", flag, supported, "show the flags"},
     {"--version", flag, supported, "show the version"},
-    {"-c,--config", option, supported, "read this cli.ini instead of certbot's default ones"},
+    {"-c,--config", option, supported, "read this cli.ini too; it wins over certbot's default ones"},
     {"-v,--verbose", flag, supported, "more output; repeat for more"},
     {"--verbose-level", option, ignored, "give -v instead"},
     {"-t,--text", flag, ignored, "certsmith always writes plain text", true},
