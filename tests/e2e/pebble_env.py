@@ -17,6 +17,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -317,6 +318,28 @@ class PebbleEnv:
 
     def log_text(self) -> str:
         return self.pebble_log.read_text(errors="replace") if self.pebble_log.exists() else ""
+
+    def validations(self, name: str) -> int:
+        """How many challenges for identifier NAME Pebble's VA has taken up so far, passed or failed (one
+        "Pulled a task" line each; a wildcard's challenge is for its base name). Pebble 2.4 reuses a valid authorization of the
+        same account now and then even at PEBBLE_AUTHZREUSE=0 (wfe.makeAuthorizations: a new one only when
+        rand.Intn(100) > the percentage), and a reused one is not validated again: a test counting
+        challenge-side effects of a step (hook calls, TXT records, fetches) expects as many as the
+        difference of this count across the step."""
+        return sum(1 for line in self.log_text().splitlines()
+                   if "Pulled a task from the Tasks queue" in line and f'Value:"{name}"}}' in line)
+
+    def http01_fetches(self, name: str) -> int:
+        """How many http-01 requests for NAME Pebble's VA has made so far: several for each validation (it
+        validates from several perspectives, "Starting 3 validations." in 2.4)."""
+        return sum(1 for line in self.log_text().splitlines()
+                   if f"Attempting to validate w/ HTTP: http://{name}:" in line)
+
+    def authorizations_created(self) -> int:
+        """How many authorizations Pebble has created so far (one "There are now N authorizations in the db"
+        line each; a reused one is not created again)."""
+        return sum(1 for line in self.log_text().splitlines()
+                   if re.search(r"There are now \d+ authorizations in the db", line))
 
     def shell_env(self) -> dict[str, str]:
         return {

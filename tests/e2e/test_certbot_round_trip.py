@@ -233,12 +233,6 @@ def _check_tree(trip: RoundTrip, version: int, saved: dict[str, dict], account: 
     assert len(accounts) == 1, f"after {step}: another account was registered"
 
 
-def _validations(pebble, name: str) -> int:
-    """How many challenges for NAME Pebble has validated (one "Pulled a task" line of its VA each)."""
-    return sum(1 for line in pebble.log_text().splitlines()
-               if "Pulled a task from the Tasks queue" in line and f'Value:"{name}"}}' in line)
-
-
 def _check_renewal_hooks(trip: RoundTrip, step: str, manual_validations: int) -> None:
     """Each lineage's saved deploy hook and the renewal-hooks/deploy/ executable ran once for it with its
     RENEWED_LINEAGE; the directory pre and post hooks once; the backup and non-executable files never; the
@@ -294,10 +288,10 @@ def _walk(trip: RoundTrip, pebble, tools: list[str]) -> None:
     trip.hooks.install_directory_hooks(trip.run.config_dir)
     for version, tool in enumerate(tools[1:], start=2):
         trip.clear_logs()
-        manual_before = _validations(pebble, trip.manual.name)
+        manual_before = pebble.validations(trip.manual.name)
         step = f"renewal {version - 1} by {tool}"
         _renew(trip, tool, step)
-        _check_renewal_hooks(trip, step, _validations(pebble, trip.manual.name) - manual_before)
+        _check_renewal_hooks(trip, step, pebble.validations(trip.manual.name) - manual_before)
         _check_listings(trip, step)
         _check_tree(trip, version, saved, account, step)
     assert any("/.well-known/acme-challenge/" in line for line in trip.nginx.access_lines())

@@ -13,7 +13,8 @@ import pytest
 from conftest import describe
 from inspect_tree import live_version, parse_renewal_conf, sans
 
-# A renewal that reuses a valid authorization never calls the authenticator again.
+# A renewal that reuses a valid authorization never calls the authenticator again; Pebble still reuses one
+# now and then (PebbleEnv.validations), so renewal checks count its validations.
 PEBBLE_OPTIONS = {"extra_env": {"PEBBLE_AUTHZREUSE": "0"}}
 
 
@@ -101,19 +102,28 @@ def test_credentials_readable_by_others_are_refused_before_anything_is_sent(run,
     assert update_lines(bind) == updates_before
 
 
-def test_renewal_conf_records_the_authenticator_and_renew_repeats_it(run, bind, tmp_path):
+def test_renewal_conf_records_the_authenticator_and_renew_repeats_it(run, bind, bind_pebble, tmp_path):
+    pebble = bind_pebble[1]
     credentials = bind.credentials_ini(tmp_path / "rfc2136.ini")
     name = "renew.example.test"
     result = certonly_rfc2136(run, bind, credentials, name, f"*.{name}")
     assert result.returncode == 0, describe(result) + bind.log_text()[-3000:]
+    # A new account has no authorization to reuse: both challenges (the wildcard's is for its base name).
+    assert pebble.validations(name) == 2
+    assert txt_additions(bind, f"_acme-challenge.{name}") == 2
 
     params = parse_renewal_conf(run.config_dir / "renewal" / f"{name}.conf")["renewalparams"]
     assert params["authenticator"] == "dns-rfc2136"
     assert params["dns_rfc2136_credentials"] == str(credentials)
 
-    added_before = txt_additions(bind, f"_acme-challenge.{name}")
+    added_before, validated_before = txt_additions(bind, f"_acme-challenge.{name}"), pebble.validations(name)
     result = run("renew", "--force-renewal")
     assert result.returncode == 0, describe(result) + bind.log_text()[-3000:]
     assert live_version(run.config_dir / "live" / name) == 2
-    assert txt_additions(bind, f"_acme-challenge.{name}") == added_before + 2
+    # One record for each challenge Pebble validated: both, unless it reused an authorization (it does now and
+    # then even at PEBBLE_AUTHZREUSE=0, see PebbleEnv.validations).
+    validated = pebble.validations(name) - validated_before
+    assert validated <= 2
+    assert txt_additions(bind, f"_acme-challenge.{name}") == added_before + validated, \
+        f"{validated} validations by Pebble\n" + bind.log_text()[-3000:]
     assert bind.txt(f"_acme-challenge.{name}") == []
