@@ -2,6 +2,7 @@
 
 #include "acme/json_body.hpp"
 #include "acme/retry_after.hpp"
+#include "util/clock.hpp"
 #include "util/escape.hpp"
 
 #include <fmt/format.h>
@@ -19,6 +20,17 @@ std::string shorten(const std::string& type) {
   if (type.starts_with(k_acme_error_prefix))
     return type.substr(k_acme_error_prefix.size());
   return type;
+}
+
+/// A rate limit says when it ends, in one line: what a person (or a platform
+/// reading the log) needs in order to wait rather than retry and dig deeper.
+std::string error_message(const Problem& problem) {
+  if (!problem.is_rate_limit())
+    return "the CA refused: " + problem.describe();
+  std::string until = problem.retry_at ? " until " + util::rfc3339_utc(*problem.retry_at)
+                                       : std::string(" (the CA did not say until when)");
+  std::string detail = problem.detail.empty() ? "no detail given" : problem.detail;
+  return util::escape_untrusted("rate limited by the CA" + until + ": " + detail, 2048);
 }
 
 } // namespace
@@ -43,8 +55,11 @@ std::string Problem::describe() const {
 Problem problem_from_response(const http::Response& response) {
   Problem problem;
   problem.status = response.status;
-  if (auto value = response.header("retry-after"))
-    problem.retry_after = parse_retry_after(*value, std::chrono::system_clock::now());
+  if (auto value = response.header("retry-after")) {
+    auto now = std::chrono::system_clock::now();
+    problem.retry_after = parse_retry_after(*value, now);
+    problem.retry_at = parse_retry_at(*value, now);
+  }
   nlohmann::json body;
   try {
     body = parse_json_body(response.body, "problem document");
@@ -71,6 +86,6 @@ Problem problem_from_response(const http::Response& response) {
 }
 
 AcmeError::AcmeError(Problem problem)
-    : Error("the CA refused: " + problem.describe()), m_problem(std::move(problem)) {}
+    : Error(error_message(problem)), m_problem(std::move(problem)) {}
 
 } // namespace certsmith::acme

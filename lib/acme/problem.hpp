@@ -26,6 +26,11 @@ struct Problem {
   long status = 0;    // HTTP status of the response
   std::vector<Subproblem> subproblems;
   std::optional<std::chrono::seconds> retry_after;
+  /// When Retry-After says to come back, uncapped by the polling limit (a rate
+  /// limit may last days).
+  std::optional<std::chrono::system_clock::time_point> retry_at;
+
+  bool is_rate_limit() const { return short_type() == "rateLimited"; }
 
   /// "badNonce" for "urn:ietf:params:acme:error:badNonce"; the full type otherwise.
   std::string short_type() const;

@@ -12,4 +12,9 @@ namespace certsmith::acme {
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                                                       std::chrono::system_clock::time_point now);
 
+/// The moment the server named, for telling a person when to come back (a
+/// rate limit's end may be days away): capped at 400 days, never before now.
+std::optional<std::chrono::system_clock::time_point>
+parse_retry_at(std::string_view value, std::chrono::system_clock::time_point now);
+
 } // namespace certsmith::acme

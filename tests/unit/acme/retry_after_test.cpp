@@ -25,3 +25,12 @@ TEST_CASE("garbage Retry-After values are ignored") {
   CHECK_FALSE(acme::parse_retry_after("soon", now));
   CHECK_FALSE(acme::parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT trailing", now));
 }
+
+TEST_CASE("Retry-After as a moment is not capped at a day, but at 400 days") {
+  auto now = system_clock::from_time_t(784111777); // Sun, 06 Nov 1994 08:49:37 GMT
+  CHECK(acme::parse_retry_at("604800", now) == now + hours(24 * 7));
+  CHECK(acme::parse_retry_at("Sun, 13 Nov 1994 08:49:37 GMT", now) == now + hours(24 * 7));
+  CHECK(acme::parse_retry_at("Sun, 06 Nov 1994 08:00:00 GMT", now) == now);
+  CHECK(acme::parse_retry_at("99999999999999999999999", now) == now + hours(24 * 400));
+  CHECK_FALSE(acme::parse_retry_at("soon", now));
+}
