@@ -72,6 +72,7 @@ int run_certonly(const Options& options) {
   request.http01_port = static_cast<std::uint16_t>(options.http01_port);
   request.http01_address = options.http01_address;
   request.tls_alpn01_port = static_cast<std::uint16_t>(options.tls_alpn01_port);
+  request.serve_token_dir = options.serve_token_dir;
   request.pref_challs = options.preferred_challenges;
   request.manual_auth_hook = options.manual_auth_hook;
   request.manual_cleanup_hook = options.manual_cleanup_hook;

@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
        cli::run_reconfigure},
       {"update_symlinks", "update-symlinks", "Repair the live/ links from archive/",
        cli::run_update_symlinks},
+      {"serve", nullptr, "Answer http-01 challenges from the token directory until stopped",
+       cli::run_serve},
       {"certbot-flags", nullptr, "List certbot's flags: supported, ignored, refused",
        cli::run_certbot_flags},
   };

@@ -63,6 +63,11 @@ void add_options(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--http-01-address", o.http01_address,
                  "Address for the standalone server (default: all, IPv4 and IPv6)");
+  app.add_option("--serve-token-dir", o.serve_token_dir,
+                 "serve and --authenticator serve: directory of http-01 tokens (default: "
+                 "WORK_DIR/http-01-tokens)");
+  app.add_flag("--redirect-https", o.redirect_https,
+               "serve: redirect every other path to https://HOST/PATH instead of answering 404");
 
   app.add_flag("--force-renewal,--renew-by-default", o.force_renewal,
                "Renew even when the certificate is not due");

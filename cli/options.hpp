@@ -52,6 +52,8 @@ struct Options {
   std::string webroot_map; // certbot's --webroot-map JSON, merged by apply_certbot_flags
   int http01_port = 80;
   std::string http01_address;
+  std::string serve_token_dir; // serve and -a serve; "" = WORK_DIR/http-01-tokens
+  bool redirect_https = false; // serve
 
   bool force_renewal = false;
   bool keep_until_expiring = false;

@@ -125,6 +125,8 @@ int run_renew(const Options& options) {
   renew.dns_resolvers = options.dns_resolvers;
   if (options.tls_alpn01_port != 443)
     renew.tls_alpn01_port = options.tls_alpn01_port;
+  if (!options.serve_token_dir.empty())
+    renew.serve_token_dir = options.serve_token_dir;
   renew.new_key = options.new_key;
   renew.account = account_request(options);
   renew.hooks = hook_config(options);

@@ -1,5 +1,7 @@
 #include "challenge/http01_responder.hpp"
 
+#include "challenge/serve_redirect.hpp"
+#include "crypto/base64url.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
@@ -15,6 +17,8 @@
 #include <sys/socket.h>
 #include <system_error>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace certsmith::challenge {
 
@@ -106,14 +110,20 @@ struct Http01Responder::Impl {
   MHD_Daemon* daemon = nullptr;
   std::mutex log_mutex;
   std::string last_log;
+  Fallback fallback; // set before the daemon starts, read-only after
 
   std::optional<std::string> lookup(std::string_view token) {
-    std::lock_guard lock(mutex);
-    const auto found = key_authorizations.find(token);
-    if (found == key_authorizations.end()) {
-      return std::nullopt;
+    {
+      std::lock_guard lock(mutex);
+      const auto found = key_authorizations.find(token);
+      if (found != key_authorizations.end()) {
+        return found->second;
+      }
     }
-    return found->second;
+    if (fallback.lookup && crypto::is_base64url(token)) {
+      return fallback.lookup(token);
+    }
+    return std::nullopt;
   }
 };
 
@@ -134,7 +144,7 @@ void on_mhd_log(void* cls, const char* format, va_list arguments) {
 }
 
 MHD_Result reply(MHD_Connection* connection, unsigned int status, std::string_view body,
-                 bool allow_header) {
+                 bool allow_header, const std::string* location = nullptr) {
   MHD_Response* response = MHD_create_response_from_buffer(
       body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) {
@@ -144,9 +154,31 @@ MHD_Result reply(MHD_Connection* connection, unsigned int status, std::string_vi
   if (allow_header) {
     MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
   }
+  if (location != nullptr) {
+    MHD_add_response_header(response, MHD_HTTP_HEADER_LOCATION, location->c_str());
+  }
   const MHD_Result queued = MHD_queue_response(connection, status, response);
   MHD_destroy_response(response);
   return queued;
+}
+
+MHD_Result collect_argument(void* cls, MHD_ValueKind /*kind*/, const char* key, const char* value) {
+  auto* query = static_cast<std::vector<std::pair<std::string, std::optional<std::string>>>*>(cls);
+  query->emplace_back(key, value != nullptr ? std::optional<std::string>(value) : std::nullopt);
+  return MHD_YES;
+}
+
+// serve --redirect-https: everything but a challenge goes to the same URL over
+// https, provided the Host header names a host (else 400, nothing echoed).
+MHD_Result redirect_to_https(MHD_Connection* connection, std::string_view path) {
+  const char* host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+  std::vector<std::pair<std::string, std::optional<std::string>>> query;
+  MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &collect_argument, &query);
+  const auto location = host != nullptr ? https_location(host, path, query) : std::nullopt;
+  if (!location) {
+    return reply(connection, MHD_HTTP_BAD_REQUEST, "bad Host header\n", false);
+  }
+  return reply(connection, MHD_HTTP_MOVED_PERMANENTLY, "moved to https\n", false, &*location);
 }
 
 // Called by MHD's thread. The URL is already percent-decoded, so "%2e%2e"
@@ -164,6 +196,9 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     if (auto key_authorization = impl->lookup(path.substr(k_challenge_prefix.size()))) {
       return reply(connection, MHD_HTTP_OK, *key_authorization, false);
     }
+  }
+  if (impl->fallback.redirect_https && !path.starts_with(k_challenge_prefix)) {
+    return redirect_to_https(connection, path);
   }
   return reply(connection, MHD_HTTP_NOT_FOUND, "not found\n", false);
 }
@@ -224,7 +259,11 @@ ChallengeError listen_failure(Impl& impl, const ListenSpec& spec, std::uint16_t 
 } // namespace
 
 Http01Responder::Http01Responder(const std::string& address, std::uint16_t port)
+    : Http01Responder(address, port, Fallback{}) {}
+
+Http01Responder::Http01Responder(const std::string& address, std::uint16_t port, Fallback fallback)
     : m_impl(std::make_unique<Impl>()) {
+  m_impl->fallback = std::move(fallback);
   ListenSpec spec = parse_address(address, port);
   m_impl->daemon = start_daemon(*m_impl, spec, port);
   if (m_impl->daemon == nullptr && spec.kind == ListenSpec::Kind::dual_stack) {

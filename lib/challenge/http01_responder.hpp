@@ -5,10 +5,13 @@
 // Its own thread serves requests; add/remove may be called from any thread.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace certsmith::challenge {
 
@@ -19,6 +22,15 @@ public:
   /// IPv4 or IPv6 address given; port 0 picks a free port. Throws ChallengeError
   /// naming address, port and reason ("cannot listen on [::]:80 for http-01: ...").
   Http01Responder(const std::string& address, std::uint16_t port);
+
+  /// What `certsmith serve` adds: tokens not add()ed are looked up here (called
+  /// on the server's thread with a base64url token), and other paths may be
+  /// redirected to https (301; 400 when the Host header is not a sane host).
+  struct Fallback {
+    std::function<std::optional<std::string>(std::string_view token)> lookup;
+    bool redirect_https = false;
+  };
+  Http01Responder(const std::string& address, std::uint16_t port, Fallback fallback);
   ~Http01Responder();
   Http01Responder(const Http01Responder&) = delete;
   Http01Responder& operator=(const Http01Responder&) = delete;

@@ -211,6 +211,7 @@ void record_authenticator_settings(store::RenewalParams& params, const CertonlyR
   params.http01_port.reset();
   params.http01_address.clear();
   params.tls_alpn01_port.reset();
+  params.serve_token_dir.clear();
   params.manual_auth_hook.clear();
   params.manual_cleanup_hook.clear();
   params.dns_rfc2136_credentials.clear();
@@ -225,6 +226,10 @@ void record_authenticator_settings(store::RenewalParams& params, const CertonlyR
     params.http01_address = request.http01_address;
     if (request.tls_alpn01_port != 443)
       params.tls_alpn01_port = request.tls_alpn01_port;
+  } else if (request.authenticator == "serve") {
+    if (!request.serve_token_dir.empty()) // renewal runs from cron in another directory
+      params.serve_token_dir =
+          std::filesystem::absolute(request.serve_token_dir).lexically_normal().string();
   } else if (request.authenticator == "manual") {
     params.manual_auth_hook = request.manual_auth_hook;
     params.manual_cleanup_hook = request.manual_cleanup_hook;

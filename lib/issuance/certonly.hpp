@@ -38,6 +38,7 @@ struct CertonlyRequest {
   std::uint16_t http01_port = 80;
   std::string http01_address;           // "" = every address
   std::uint16_t tls_alpn01_port = 443;  // standalone tls-alpn-01
+  std::string serve_token_dir;          // -a serve; "" = WORK_DIR/http-01-tokens
   std::vector<std::string> pref_challs; // --preferred-challenges, as typed
   std::string manual_auth_hook;         // manual: shell commands
   std::string manual_cleanup_hook;

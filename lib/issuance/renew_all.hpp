@@ -44,6 +44,7 @@ struct RenewOptions {
   std::optional<int> dns_rfc2136_propagation_seconds;
   std::vector<std::string> dns_resolvers; // empty = the conf's
   std::optional<int> tls_alpn01_port;
+  std::optional<std::string> serve_token_dir; // -a serve --serve-token-dir
   std::optional<bool> reuse_key;
   bool new_key = false;          // a fresh key this time; the conf's reuse_key stays (certbot)
   std::optional<bool> autorenew; // --autorenew / --no-autorenew, saved when a lineage renews

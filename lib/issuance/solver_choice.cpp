@@ -7,6 +7,7 @@
 #include "challenge/tls_alpn01.hpp"
 #include "dns/dns_client.hpp"
 #include "dns/propagation.hpp"
+#include "issuance/serve_authenticator.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
@@ -37,8 +38,10 @@ AuthenticatorChallenges challenges_of(const std::string& authenticator) {
     return {{"http-01", "dns-01"}, {"http-01", "dns-01"}};
   if (authenticator == "dns-rfc2136")
     return {{"dns-01"}, {"dns-01"}};
+  if (authenticator == "serve") // certsmith's: tokens for a running `certsmith serve`
+    return {{"http-01"}, {"http-01"}};
   throw UsageError(fmt::format("authenticator '{}' is not supported: use standalone, webroot, "
-                               "manual or dns-rfc2136",
+                               "manual, dns-rfc2136 or serve",
                                util::escape_untrusted(authenticator, 60)));
 }
 
@@ -190,6 +193,8 @@ make_solvers(RunContext& context, const store::RenewalParams& params,
           params.http01_address, port_of(params.tls_alpn01_port, 443, "--tls-alpn-01-port"))));
     else if (params.authenticator == "webroot")
       solvers.push_back(make_webroot_solver(params, identifiers));
+    else if (params.authenticator == "serve")
+      solvers.push_back(make_serve_solver(params, context.paths()));
     else if (params.authenticator == "manual")
       solvers.push_back(challenge::make_manual_solver(
           type, {params.manual_auth_hook, params.manual_cleanup_hook}, process_runner));

@@ -150,6 +150,7 @@ RenewalParams read_renewal_params(const ConfigObj& conf) {
       read_optional_int(conf, *section, "dns_rfc2136_propagation_seconds", 0, 86400);
   params.dns_resolvers = section->get_list("dns_resolvers");
   params.tls_alpn01_port = read_optional_int(conf, *section, "tls_alpn01_port", 0, 65535);
+  params.serve_token_dir = text("serve_token_dir");
   params.preferred_chain = text("preferred_chain");
   params.pref_challs = section->get_list("pref_challs");
   params.preferred_profile = text("preferred_profile");
@@ -200,6 +201,7 @@ void write_renewal_params(ConfigObj& conf, const RenewalParams& params) {
   put(section, "dns_rfc2136_propagation_seconds", params.dns_rfc2136_propagation_seconds);
   put(section, "dns_resolvers", params.dns_resolvers);
   put(section, "tls_alpn01_port", params.tls_alpn01_port);
+  put(section, "serve_token_dir", params.serve_token_dir);
   put(section, "preferred_chain", params.preferred_chain);
   put(section, "pref_challs", params.pref_challs);
   put(section, "preferred_profile", params.preferred_profile);

@@ -34,6 +34,7 @@ struct RenewalParams {
   std::optional<int> dns_rfc2136_propagation_seconds; // fixed wait instead of checking
   std::vector<std::string> dns_resolvers;             // certsmith: --dns-resolvers
   std::optional<int> tls_alpn01_port;                 // certsmith: --tls-alpn-01-port
+  std::string serve_token_dir;                        // certsmith: -a serve --serve-token-dir
   std::string preferred_chain;
   std::vector<std::string> pref_challs; // "http-01", "dns-01", ...
   std::string preferred_profile;        // certbot 4: --preferred-profile
