@@ -124,6 +124,7 @@ TEST_CASE("revocation refusals: alreadyRevoked and unauthorized say what happene
                         "Certificate already revoked",
                         400,
                         {},
+                        std::nullopt,
                         std::nullopt};
   auto error = issuance::explain_revocation_refusal(already, "/x/cert.pem", 1, true);
   CHECK(std::string(error.what()) == "the certificate /x/cert.pem was already revoked");
@@ -131,7 +132,7 @@ TEST_CASE("revocation refusals: alreadyRevoked and unauthorized say what happene
   CHECK(error.exit_code() == ExitCode::acme);
 
   acme::Problem unauthorized{
-      "urn:ietf:params:acme:error:unauthorized", "not yours", 403, {}, std::nullopt};
+      "urn:ietf:params:acme:error:unauthorized", "not yours", 403, {}, std::nullopt, std::nullopt};
   auto refused = issuance::explain_revocation_refusal(unauthorized, "/x/cert.pem", 0, true);
   CHECK_FALSE(refused.already_revoked());
   CHECK_THAT(refused.what(), Catch::Contains("unauthorized: not yours"));
@@ -140,7 +141,7 @@ TEST_CASE("revocation refusals: alreadyRevoked and unauthorized say what happene
              !Catch::Contains("--key-path"));
 
   acme::Problem reason{
-      "urn:ietf:params:acme:error:badRevocationReason", "no", 400, {}, std::nullopt};
+      "urn:ietf:params:acme:error:badRevocationReason", "no", 400, {}, std::nullopt, std::nullopt};
   CHECK_THAT(issuance::explain_revocation_refusal(reason, "/x", 2, true).what(),
              Catch::Contains("reason cacompromise"));
 }
