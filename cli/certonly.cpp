@@ -4,6 +4,7 @@
 #include "http/transport.hpp"
 #include "issuance/certonly_csr.hpp"
 #include "prompt.hpp"
+#include "ratelimit/rate_limit_guard.hpp"
 #include "renew/due.hpp"
 #include "store/tree_lock.hpp"
 #include "util/error.hpp"
@@ -105,6 +106,8 @@ int run_certonly(const Options& options) {
       options.given.contains("elliptic-curve"), options.reuse_key,
       options.new_key || options.no_reuse_key); // --no-reuse-key: a new key, reuse_key unset
 
+  ratelimit::set_policy({options.rate_limit_per_domain, options.rate_limit_duplicates,
+                         options.strict_rate_limits});
   auto transport = make_transport(options);
   util::SystemClock clock;
   util::SystemProcessRunner process_runner;

@@ -107,6 +107,17 @@ void add_options(CLI::App& app, Options& o) {
                "Make a new private key at each renewal (unsets a saved reuse_key)");
   app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");
   app.add_flag("--json", o.json, "Print a machine-readable document (certificates, renew)");
+  app.add_option("--metrics-file", o.metrics_file,
+                 "renew: write a Prometheus textfile here (node_exporter's textfile collector)");
+  app.add_option("--rate-limit-per-domain", o.rate_limit_per_domain,
+                 "Warn before an order when the local issuance ledger holds this many certificates "
+                 "per registered domain in 7 days (Let's Encrypt's server: 50 unless set)")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--rate-limit-duplicates", o.rate_limit_duplicates,
+                 "The same for certificates with the same set of names (Let's Encrypt's: 5)")
+      ->check(CLI::Range(1, 1000000));
+  app.add_flag("--strict-rate-limits", o.strict_rate_limits,
+               "Refuse to order, instead of warning, when a rate limit would be reached");
   app.add_option("--issuance-timeout", o.issuance_timeout,
                  "Seconds the CA may take to issue a certificate once the order is finalized "
                  "(1 to 86400; not saved for renewal, as certbot)")

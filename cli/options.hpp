@@ -72,6 +72,10 @@ struct Options {
   bool no_autorenew = false;  // certbot: records autorenew = False
   bool new_key = false;
   bool json = false;
+  std::string metrics_file; // renew: Prometheus textfile (certsmith's own flag)
+  std::optional<int> rate_limit_per_domain; // certsmith's own: issuance ledger limits
+  std::optional<int> rate_limit_duplicates;
+  bool strict_rate_limits = false;
   int issuance_timeout = 90; // seconds; acme::k_default_issuance_timeout, certbot's; never saved
   bool renew_with_new_domains = false; // --cert-name with other -d: replace them without asking
 

@@ -1,5 +1,7 @@
 #include "commands.hpp"
+#include "issuance/metrics_file.hpp"
 #include "issuance/renew_all.hpp"
+#include "ratelimit/rate_limit_guard.hpp"
 #include "renew/due.hpp"
 #include "store/tree_lock.hpp"
 #include "util/clock.hpp"
@@ -141,16 +143,23 @@ int run_renew(const Options& options) {
     };
   }
 
+  ratelimit::set_policy({options.rate_limit_per_domain, options.rate_limit_duplicates,
+                         options.strict_rate_limits});
   auto transport = make_transport(options);
   util::SystemClock clock;
   util::SystemProcessRunner process_runner;
   auto lock = store::TreeLock::acquire(renew.paths);
+  auto started = clock.now();
   issuance::RenewSummary summary = issuance::renew_all(renew, *transport, clock, process_runner);
 
   if (options.json)
     std::fputs((summary_json(summary, options.dry_run).dump(2) + "\n").c_str(), stdout);
   else
     print_summary(summary, options.dry_run, clock.now());
+  // After the summary: a metrics file that cannot be written must not hide what was renewed.
+  if (!options.metrics_file.empty())
+    issuance::write_renew_metrics(options.metrics_file, renew.paths, summary,
+                                  {started, clock.now()}, options.dry_run);
   return summary.any_failed() ? static_cast<int>(ExitCode::failure) : 0;
 }
 

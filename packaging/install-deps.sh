@@ -7,10 +7,12 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config libssl-dev libcurl4-openssl-dev libidn2-dev libldns-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libmicrohttpd-dev
+  libpsl-dev publicsuffix # lib/ratelimit: registered domains for the issuance ledger
 )
 test_packages=(
   pebble python3 python3-pytest openssl curl nginx-light certbot bind9 bind9-utils bind9-dnsutils
   clang libclang-rt-14-dev
+  python3-prometheus-client # test_metrics.py: the Prometheus text-format parser
 )
 
 usage() {

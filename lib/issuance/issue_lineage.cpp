@@ -5,6 +5,7 @@
 #include "issuance/key_request.hpp"
 #include "issuance/must_staple.hpp"
 #include "issuance/obtain.hpp"
+#include "ratelimit/rate_limit_guard.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -56,6 +57,12 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
     util::log_warning("{}", must_staple_warning(request.params.server));
   for (const auto& identifier : request.identifiers)
     (identifier.type == "ip" ? csr.ip_addresses : csr.dns_names).push_back(identifier.value);
+  std::vector<std::string> names;
+  for (const auto& identifier : request.identifiers)
+    names.push_back(identifier.value);
+  if (!request.dry_run)
+    ratelimit::before_order(context.paths().work_dir, request.params.server, names,
+                            context.clock().now(), request.existing != nullptr);
   IssuedCertificate issued = obtain_certificate(
       *account.client, account.thumbprint, request.identifiers, crypto::make_csr_der(key, csr),
       preferred_solvers,
@@ -87,6 +94,8 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
     lineage = &*created;
     result.version = 1;
   }
+  ratelimit::after_issuance(context.paths().work_dir, request.params.server, names,
+                            context.clock().now());
   result.name = lineage->name();
   result.live_dir = lineage->live_dir().string();
   result.fullchain_path = lineage->fullchain_path().string();

@@ -1,0 +1,146 @@
+#include "issuance/metrics_file.hpp"
+
+#include "renew/record_file.hpp"
+#include "store/atomic_file.hpp"
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+namespace certsmith::issuance {
+
+namespace {
+
+constexpr std::string_view k_attempts_magic = "certsmith renewal-attempts 1";
+constexpr std::size_t k_attempts_max_bytes = 16 * 1024 * 1024;
+
+std::filesystem::path attempts_path(const std::filesystem::path& work_dir) {
+  return work_dir / "renewal-attempts";
+}
+
+long long unix_seconds(std::chrono::system_clock::time_point when) {
+  return std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
+}
+
+/// A label value as the exposition format wants it: backslash, double quote
+/// and line feed escaped (lineage names are checked elsewhere; this is the
+/// last line of defence for the file's syntax).
+std::string label_value(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+void family(std::string& text, std::string_view name, std::string_view help) {
+  text += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+}
+
+} // namespace
+
+RenewalAttempts merge_attempts(const RenewalAttempts& previous, const RenewSummary& summary,
+                               std::chrono::system_clock::time_point now) {
+  RenewalAttempts merged = previous;
+  for (const auto& outcome : summary.outcomes) {
+    if (outcome.action == LineageOutcome::Action::renewed)
+      merged[outcome.name] = {now, true};
+    else if (outcome.action == LineageOutcome::Action::failed)
+      merged[outcome.name] = {now, false};
+  }
+  return merged;
+}
+
+std::string renew_metrics_text(const RenewSummary& summary, const RenewalAttempts& attempts,
+                               RunTimes times) {
+  std::string text;
+  family(text, "certsmith_certificate_expiry_timestamp_seconds",
+         "notAfter of the certificate a lineage serves, as a Unix time.");
+  for (const auto& outcome : summary.outcomes) {
+    if (outcome.not_after.time_since_epoch().count() == 0)
+      continue; // no readable certificate: no expiry to report
+    text += fmt::format("certsmith_certificate_expiry_timestamp_seconds{{lineage=\"{}\"}} {}\n",
+                        label_value(outcome.name), unix_seconds(outcome.not_after));
+  }
+  family(text, "certsmith_renewal_last_attempt_timestamp_seconds",
+         "When certsmith last tried to renew the lineage, as a Unix time.");
+  for (const auto& [name, attempt] : attempts)
+    text += fmt::format("certsmith_renewal_last_attempt_timestamp_seconds{{lineage=\"{}\"}} {}\n",
+                        label_value(name), unix_seconds(attempt.when));
+  family(text, "certsmith_renewal_last_attempt_success",
+         "1 when the lineage's last renewal attempt succeeded, 0 when it failed.");
+  for (const auto& [name, attempt] : attempts)
+    text += fmt::format("certsmith_renewal_last_attempt_success{{lineage=\"{}\"}} {}\n",
+                        label_value(name), attempt.succeeded ? 1 : 0);
+
+  int renewed = 0, failed = 0;
+  for (const auto& outcome : summary.outcomes) {
+    renewed += outcome.action == LineageOutcome::Action::renewed;
+    failed += outcome.action == LineageOutcome::Action::failed;
+  }
+  auto duration = std::chrono::duration<double>(times.finished - times.started).count();
+  family(text, "certsmith_renew_run_timestamp_seconds", "When the last renew run ended.");
+  text += fmt::format("certsmith_renew_run_timestamp_seconds {}\n", unix_seconds(times.finished));
+  family(text, "certsmith_renew_run_duration_seconds", "How long the last renew run took.");
+  text += fmt::format("certsmith_renew_run_duration_seconds {:.3f}\n", duration);
+  family(text, "certsmith_lineages_total", "Lineages the last renew run examined.");
+  text += fmt::format("certsmith_lineages_total {}\n", summary.outcomes.size());
+  family(text, "certsmith_lineages_renewed", "Lineages the last renew run renewed.");
+  text += fmt::format("certsmith_lineages_renewed {}\n", renewed);
+  family(text, "certsmith_lineages_failed", "Lineages whose renewal failed in the last run.");
+  text += fmt::format("certsmith_lineages_failed {}\n", failed);
+  return text;
+}
+
+RenewalAttempts load_attempts(const std::filesystem::path& work_dir) {
+  std::string text;
+  try {
+    text = store::read_file(attempts_path(work_dir), k_attempts_max_bytes);
+  } catch (const StorageError&) {
+    return {}; // absent or unreadable: the history starts again
+  }
+  RenewalAttempts attempts;
+  bool sound = renew::parse_records(
+      text, k_attempts_magic, 3, [&](const std::vector<std::string_view>& fields) {
+        auto name = renew::unescape_field(fields[0]);
+        auto when = renew::parse_integer_field(fields[1]);
+        if (!name || name->empty() || name->find('/') != std::string::npos || !when ||
+            (fields[2] != "ok" && fields[2] != "failed"))
+          return false;
+        attempts[*name] = {std::chrono::system_clock::time_point(std::chrono::seconds(*when)),
+                           fields[2] == "ok"};
+        return true;
+      });
+  return sound ? attempts : RenewalAttempts{};
+}
+
+void save_attempts(const std::filesystem::path& work_dir, const RenewalAttempts& attempts) {
+  renew::RecordWriter writer(k_attempts_magic);
+  for (const auto& [name, attempt] : attempts)
+    writer.add({renew::escape_field(name), std::to_string(unix_seconds(attempt.when)),
+                attempt.succeeded ? "ok" : "failed"});
+  store::make_private_dirs(work_dir, 0700);
+  store::write_file_atomic(attempts_path(work_dir), writer.finish(), 0600);
+}
+
+void write_renew_metrics(const std::filesystem::path& metrics_file, const store::TreePaths& paths,
+                         const RenewSummary& summary, RunTimes times, bool dry_run) {
+  RenewalAttempts attempts = load_attempts(paths.work_dir);
+  if (!dry_run) {
+    attempts = merge_attempts(attempts, summary, times.finished);
+    std::erase_if(attempts, [&](const auto& entry) {
+      std::error_code error;
+      return !std::filesystem::exists(paths.renewal_conf(entry.first), error);
+    });
+    save_attempts(paths.work_dir, attempts);
+  }
+  store::write_file_atomic(metrics_file, renew_metrics_text(summary, attempts, times), 0644);
+}
+
+} // namespace certsmith::issuance

@@ -1,0 +1,58 @@
+#pragma once
+// A local record of the certificates this host was issued, so that a run can
+// see before it orders that the CA's rate limits would refuse it (Let's
+// Encrypt: 50 certificates per registered domain and 5 for the same set of
+// names, each per 7 days). One JSON file in the work dir, written atomically,
+// holding only the entries still inside the window (and at most
+// k_max_entries of them), so it cannot grow without bound.
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace certsmith::ratelimit {
+
+inline constexpr std::size_t k_max_entries = 10000;
+
+struct Issuance {
+  std::string server; // ACME directory URL: limits are per CA
+  std::chrono::system_clock::time_point when;
+  std::vector<std::string> names; // lower-cased, sorted, unique
+};
+
+struct Limits {
+  int per_registered_domain = 50;
+  int duplicate_certificate = 5;
+  std::chrono::seconds window = std::chrono::hours(24 * 7);
+};
+
+/// Lower-cased, sorted, duplicates removed: "the same set of names" as the CA sees it.
+std::vector<std::string> name_set(const std::vector<std::string>& names);
+
+class IssuanceLedger {
+public:
+  /// WORK_DIR/issuance-ledger.json; an absent file is an empty ledger, a
+  /// damaged or foreign one is reported with a warning and started afresh.
+  static IssuanceLedger load(const std::filesystem::path& work_dir);
+
+  /// Replace the file (0600), keeping only entries inside `window` before now.
+  void save(const std::filesystem::path& work_dir, std::chrono::system_clock::time_point now,
+            std::chrono::seconds window) const;
+
+  void record(Issuance issuance);
+  const std::vector<Issuance>& issuances() const { return m_issuances; }
+
+  /// One sentence per limit that one more certificate for `names` from
+  /// `server` would reach or pass; empty when it fits. A renewal is exempt
+  /// from the per-registered-domain limit, as at Let's Encrypt.
+  std::vector<std::string> over_limits(const std::string& server,
+                                       const std::vector<std::string>& names,
+                                       std::chrono::system_clock::time_point now,
+                                       const Limits& limits, bool renewal = false) const;
+
+private:
+  std::vector<Issuance> m_issuances; // oldest first
+};
+
+} // namespace certsmith::ratelimit

@@ -1,0 +1,83 @@
+#include "ratelimit/rate_limit_guard.hpp"
+
+#include "util/log.hpp"
+
+#include <climits>
+#include <fmt/format.h>
+#include <mutex>
+
+namespace certsmith::ratelimit {
+
+namespace {
+
+constexpr std::string_view k_letsencrypt_production = "https://acme-v02.api.letsencrypt.org/";
+
+std::mutex g_mutex; // the policy and the ledger file
+Policy g_policy;
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items)
+    text += (text.empty() ? "" : "; ") + item;
+  return text;
+}
+
+} // namespace
+
+void set_policy(Policy policy) {
+  std::lock_guard lock(g_mutex);
+  g_policy = policy;
+}
+
+std::optional<Limits> limits_for(const std::string& server, const Policy& policy) {
+  bool letsencrypt = server.starts_with(k_letsencrypt_production);
+  if (!letsencrypt && !policy.per_registered_domain && !policy.duplicate_certificate)
+    return std::nullopt;
+  Limits limits; // Let's Encrypt's numbers
+  if (!letsencrypt) {
+    limits.per_registered_domain = INT_MAX;
+    limits.duplicate_certificate = INT_MAX;
+  }
+  if (policy.per_registered_domain)
+    limits.per_registered_domain = *policy.per_registered_domain;
+  if (policy.duplicate_certificate)
+    limits.duplicate_certificate = *policy.duplicate_certificate;
+  return limits;
+}
+
+void before_order(const std::filesystem::path& work_dir, const std::string& server,
+                  const std::vector<std::string>& names, std::chrono::system_clock::time_point now,
+                  bool renewal) {
+  std::lock_guard lock(g_mutex);
+  auto limits = limits_for(server, g_policy);
+  if (!limits)
+    return;
+  auto reasons = IssuanceLedger::load(work_dir).over_limits(server, names, now, *limits, renewal);
+  if (reasons.empty())
+    return;
+  std::string subject =
+      fmt::format("{}{}", names.empty() ? "" : names.front(),
+                  names.size() > 1 ? fmt::format(" (+{})", names.size() - 1) : "");
+  if (g_policy.strict)
+    throw LimitReached(fmt::format("not ordering {}: the issuance ledger counts {}; wait, or run "
+                                   "without --strict-rate-limits",
+                                   subject, joined(reasons)));
+  util::log_warning("{}: the CA will likely refuse this order: the issuance ledger counts {}",
+                    subject, joined(reasons));
+}
+
+void after_issuance(const std::filesystem::path& work_dir, const std::string& server,
+                    const std::vector<std::string>& names,
+                    std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(g_mutex);
+  try {
+    auto ledger = IssuanceLedger::load(work_dir);
+    ledger.record({server, now, names});
+    Limits window; // entries are kept for Let's Encrypt's window whatever the limits
+    ledger.save(work_dir, now, window.window);
+  } catch (const Error& error) {
+    util::log_warning("the issuance ledger was not updated: {}", error.what());
+  }
+}
+
+} // namespace certsmith::ratelimit

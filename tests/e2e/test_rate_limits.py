@@ -1,0 +1,144 @@
+"""Rate-limit care: a CA's `rateLimited` problem (RFC 8555 §6.7) reaches the user as one line saying until
+when, taken from Retry-After, for certonly and for each lineage of renew; the local issuance ledger
+(WORK_DIR/issuance-ledger.json) warns, or with --strict-rate-limits refuses, before an order would pass a
+limit (Let's Encrypt's on its own server, the configured numbers anywhere); a restart asking again for the
+same names keeps the valid certificate instead of ordering one.
+
+Pebble 2.4 never rate-limits, so rate_limit_proxy.RateLimitProxy stands in front of it and refuses newOrder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import stat
+
+import pytest
+
+from conftest import CertsmithRunner, describe
+from rate_limit_proxy import RateLimitProxy
+
+UNTIL = re.compile(r"rate limited by the CA until (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ): ")
+
+
+@pytest.fixture
+def proxy_factory(pebble):
+    started: list[RateLimitProxy] = []
+
+    def make(**kwargs) -> RateLimitProxy:
+        proxy = RateLimitProxy(pebble.listen_port, pebble.ca_bundle, pebble.tls_key, pebble.ca_bundle,
+                               **kwargs).start()
+        started.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in started:
+        proxy.stop()
+
+
+def runner(certsmith, sandbox, pebble, proxy: RateLimitProxy) -> CertsmithRunner:
+    return CertsmithRunner(certsmith, sandbox, proxy.directory_url, pebble.ca_bundle, pebble.http_port)
+
+
+def error_lines(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("certsmith: error:")]
+
+
+def test_rate_limited_new_order_is_one_line_with_the_time_to_come_back(certsmith, sandbox, pebble,
+                                                                        proxy_factory):
+    proxy = proxy_factory(retry_after="172800")  # two days: longer than the polling cap of one day
+    run = runner(certsmith, sandbox, pebble, proxy)
+    before = dt.datetime.now(dt.timezone.utc)
+    result = run.certonly("limited.example.com")
+    assert result.returncode == 4, describe(result)
+    assert proxy.refused_orders == 1, "a rate limit is not retried"
+    errors = error_lines(result)
+    assert len(errors) == 1, describe(result)
+    match = UNTIL.search(errors[0])
+    assert match, describe(result)
+    until = dt.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    assert dt.timedelta(hours=47) < until - before < dt.timedelta(hours=49)
+    assert errors[0].endswith("too many certificates (5) already issued for this exact set of identifiers")
+    assert not (run.config_dir / "live" / "limited.example.com").exists()
+
+
+def test_rate_limit_without_retry_after_and_with_a_hostile_detail(certsmith, sandbox, pebble, proxy_factory):
+    proxy = proxy_factory(retry_after=None, detail="slow down\n\x1b[31mcertsmith: error: fake")
+    run = runner(certsmith, sandbox, pebble, proxy)
+    result = run.certonly("nodate.example.com")
+    assert result.returncode == 4, describe(result)
+    errors = error_lines(result)
+    assert len(errors) == 1, describe(result)
+    assert "rate limited by the CA (the CA did not say until when): slow down" in errors[0]
+    assert "\x1b" not in result.stderr
+
+
+def test_renew_reports_a_rate_limited_lineage_in_one_line(certsmith, sandbox, pebble, proxy_factory):
+    proxy = proxy_factory(retry_after="Wed, 21 Oct 2099 07:28:00 GMT")
+    proxy.refusing = False
+    run = runner(certsmith, sandbox, pebble, proxy)
+    result = run.certonly("renew-limited.example.com")
+    assert result.returncode == 0, describe(result)
+    proxy.refusing = True
+    renewed = run("renew", "--force-renewal")
+    assert renewed.returncode == 1, describe(renewed)
+    errors = error_lines(renewed)
+    assert len(errors) == 1, describe(renewed)
+    assert errors[0].startswith("certsmith: error: renew-limited.example.com: renewal failed: "
+                                "rate limited by the CA until "), describe(renewed)
+    # 400 days at most: a date decades away is not believed.
+    until = dt.datetime.strptime(UNTIL.search(errors[0]).group(1), "%Y-%m-%dT%H:%M:%SZ")
+    assert until.year < 2099
+
+
+def ledger_entries(run) -> list[dict]:
+    return json.loads((run.work_dir / "issuance-ledger.json").read_text())["issuances"]
+
+
+def test_ledger_warns_then_strict_refuses_at_configured_limits(run_certsmith):
+    name = "ledger.example.com"
+    limits = ("--rate-limit-duplicates", "2", "--rate-limit-per-domain", "3")
+    first = run_certsmith.certonly(name, extra=limits)
+    assert first.returncode == 0, describe(first)
+    second = run_certsmith.certonly(name, extra=(*limits, "--force-renewal"))
+    assert second.returncode == 0, describe(second)
+    assert "rate" not in second.stderr.lower(), describe(second)
+    assert [entry["names"] for entry in ledger_entries(run_certsmith)] == [[name], [name]]
+    assert stat.S_IMODE((run_certsmith.work_dir / "issuance-ledger.json").stat().st_mode) == 0o600
+
+    third = run_certsmith.certonly(name, extra=(*limits, "--force-renewal"))
+    assert third.returncode == 0, describe(third)  # a warning only: the CA has the last word
+    assert ("the CA will likely refuse this order: the issuance ledger counts 2 certificates for exactly "
+            "these names in the last 7 days (the CA allows 2)") in third.stderr, describe(third)
+
+    # Another name of the same registered domain: 3 certificates already, the per-domain limit.
+    archive = run_certsmith.config_dir / "archive"
+    before = sorted(p.name for p in archive.iterdir())
+    refused = run_certsmith.certonly("other.example.com", extra=(*limits, "--strict-rate-limits"))
+    assert refused.returncode == 1, describe(refused)
+    errors = error_lines(refused)
+    assert len(errors) == 1, describe(refused)
+    assert "not ordering other.example.com" in errors[0]
+    assert "3 certificates for the registered domain example.com" in errors[0]
+    assert sorted(p.name for p in archive.iterdir()) == before
+    assert len(ledger_entries(run_certsmith)) == 3
+
+
+def test_limits_are_not_applied_to_other_cas_unless_configured(run_certsmith):
+    for _ in range(3):
+        result = run_certsmith.certonly("free.example.com", extra=("--force-renewal",))
+        assert result.returncode == 0, describe(result)
+        assert "likely refuse" not in result.stderr
+
+
+def test_a_restart_does_not_reissue_a_valid_certificate_with_the_same_names(run_certsmith):
+    first = run_certsmith.certonly("restart.example.com", "www.restart.example.com")
+    assert first.returncode == 0, describe(first)
+    # The platform restarts and asks again, names in another order: the certificate is kept.
+    again = run_certsmith.certonly("www.restart.example.com", "restart.example.com")
+    assert again.returncode == 0, describe(again)
+    archive = run_certsmith.config_dir / "archive" / "restart.example.com"
+    assert sorted(p.name for p in archive.iterdir()) == ["cert1.pem", "chain1.pem", "fullchain1.pem",
+                                                         "privkey1.pem"]
+    assert len(ledger_entries(run_certsmith)) == 1
