@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "http/transport.hpp"
 #include "issuance/certonly_csr.hpp"
+#include "preflight_run.hpp"
 #include "prompt.hpp"
 #include "ratelimit/rate_limit_guard.hpp"
 #include "renew/due.hpp"
@@ -108,6 +109,7 @@ int run_certonly(const Options& options) {
 
   ratelimit::set_policy({options.rate_limit_per_domain, options.rate_limit_duplicates,
                          options.strict_rate_limits});
+  preflight_before_first_issuance(options);
   auto transport = make_transport(options);
   util::SystemClock clock;
   util::SystemProcessRunner process_runner;

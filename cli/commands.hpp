@@ -19,6 +19,7 @@ int run_rollover_account_key(const Options& options);
 int run_reconfigure(const Options& options);
 int run_certbot_flags(const Options& options);
 int run_update_symlinks(const Options& options);
+int run_doctor(const Options& options);
 int run_serve(const Options& options);
 
 } // namespace certsmith::cli

@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
        cli::run_update_symlinks},
       {"serve", nullptr, "Answer http-01 challenges from the token directory until stopped",
        cli::run_serve},
+      {"doctor", nullptr, "Check DNS, CAA, the account email and http-01 before issuing",
+       cli::run_doctor},
       {"certbot-flags", nullptr, "List certbot's flags: supported, ignored, refused",
        cli::run_certbot_flags},
   };

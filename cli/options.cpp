@@ -103,6 +103,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--reuse-key", o.reuse_key, "Keep the current private key when renewing");
   app.add_flag("--no-autorenew", o.no_autorenew,
                "Record autorenew = False: renew skips the lineage unless --force-renewal");
+  app.add_flag("--no-preflight", o.no_preflight,
+               "certonly: skip the DNS, CAA and email checks before a first issuance");
   app.add_flag("--no-reuse-key", o.no_reuse_key,
                "Make a new private key at each renewal (unsets a saved reuse_key)");
   app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");

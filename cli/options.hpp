@@ -70,6 +70,7 @@ struct Options {
   bool reuse_key = false;
   bool no_reuse_key = false; // certbot: records reuse_key = False
   bool no_autorenew = false;  // certbot: records autorenew = False
+  bool no_preflight = false;  // certsmith: skip the checks before a first issuance
   bool new_key = false;
   bool json = false;
   std::string metrics_file; // renew: Prometheus textfile (certsmith's own flag)

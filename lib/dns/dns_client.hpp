@@ -19,7 +19,7 @@ struct NameServer {
   bool operator==(const NameServer&) const = default;
 };
 
-enum class RecordType { a, aaaa, txt, cname, ns, soa, caa };
+enum class RecordType { a, aaaa, txt, cname, ns, soa, caa, mx };
 
 struct Record {
   std::string owner; // absolute, lower-case, without the trailing dot
@@ -27,7 +27,8 @@ struct Record {
   std::uint32_t ttl = 0;
   std::string data; // TXT: the joined character-strings, unquoted; CNAME/NS: the
                     // target without trailing dot; SOA: the MNAME; A/AAAA: the
-                    // address text; CAA: "flags tag value"
+                    // address text; CAA: "flags tag value"; MX: the
+                    // exchange without trailing dot
 };
 
 struct Answer {

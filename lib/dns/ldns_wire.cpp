@@ -49,13 +49,15 @@ ldns_rr_type ldns_type(RecordType type) {
     return LDNS_RR_TYPE_SOA;
   case RecordType::caa:
     return LDNS_RR_TYPE_CAA;
+  case RecordType::mx:
+    return LDNS_RR_TYPE_MX;
   }
   return LDNS_RR_TYPE_A;
 }
 
 std::optional<RecordType> record_type(ldns_rr_type type) {
   for (auto t : {RecordType::a, RecordType::aaaa, RecordType::txt, RecordType::cname,
-                 RecordType::ns, RecordType::soa, RecordType::caa}) {
+                 RecordType::ns, RecordType::soa, RecordType::caa, RecordType::mx}) {
     if (ldns_type(t) == type) {
       return t;
     }
@@ -125,6 +127,12 @@ std::optional<Record> to_record(const ldns_rr* rr) {
   case RecordType::ns:
   case RecordType::soa: // the MNAME
     record.data = normalized_name(ldns_rr_rdf(rr, 0));
+    break;
+  case RecordType::mx: // the exchange, after the preference
+    if (count < 2) {
+      return std::nullopt;
+    }
+    record.data = normalized_name(ldns_rr_rdf(rr, 1));
     break;
   case RecordType::txt:
     for (std::size_t i = 0; i < count; ++i) {
