@@ -16,6 +16,7 @@ std::string Options::server_url() const {
 }
 
 void add_options(CLI::App& app, Options& o) {
+  add_notify_options(app, o.notify);
   app.add_option("--config-dir", o.config_dir, "Configuration directory")->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "Working directory")->capture_default_str();
   app.add_option("--logs-dir", o.logs_dir, "Logs directory")->capture_default_str();

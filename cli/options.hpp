@@ -6,6 +6,7 @@
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
 #include "issuance/webroot_map.hpp"
+#include "notify_options.hpp"
 
 #include <optional>
 #include <set>
@@ -73,6 +74,7 @@ struct Options {
   bool no_preflight = false;  // certsmith: skip the checks before a first issuance
   bool new_key = false;
   bool json = false;
+  NotifyFlags notify; // renew: --notify-* (certsmith's own flags)
   std::string metrics_file; // renew: Prometheus textfile (certsmith's own flag)
   std::optional<int> rate_limit_per_domain; // certsmith's own: issuance ledger limits
   std::optional<int> rate_limit_duplicates;

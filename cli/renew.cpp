@@ -132,6 +132,7 @@ int run_renew(const Options& options) {
   renew.new_key = options.new_key;
   renew.account = account_request(options);
   renew.hooks = hook_config(options);
+  renew.notify = notify_options(options.notify, options.ca_bundle);
   // A progress line only for a person watching a long run.
   if (!options.quiet && !options.json && isatty(STDERR_FILENO)) {
     renew.on_progress = [](std::size_t done, std::size_t total) {

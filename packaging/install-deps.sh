@@ -12,6 +12,7 @@ build_packages=(
 test_packages=(
   pebble python3 python3-pytest openssl curl nginx-light certbot bind9 bind9-utils bind9-dnsutils
   clang libclang-rt-14-dev
+  python3-aiosmtpd # test_notify.py: the local SMTP server
   python3-prometheus-client # test_metrics.py: the Prometheus text-format parser
 )
 

@@ -3,6 +3,7 @@
 #include "acme/ari.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "issuance/renew_notify.hpp"
 #include "issuance/solver_choice.hpp"
 #include "issuance/webroot_map.hpp"
 #include "renew/ari_cache.hpp"
@@ -343,6 +344,7 @@ RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, 
   }
   hook_runner.run_post_hooks(renewed_domains, failed_domains);
   summary.hook_failures = hook_runner.failures();
+  notify_renewal_outcomes(options, summary.outcomes, clock);
   return summary;
 }
 

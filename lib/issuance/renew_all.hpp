@@ -7,6 +7,7 @@
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
+#include "notify/notifier.hpp"
 #include "store/lineage.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
@@ -53,6 +54,7 @@ struct RenewOptions {
   std::chrono::seconds issuance_timeout = acme::k_default_issuance_timeout;
 
   hooks::HookConfig hooks; // command-line hooks and the renewal-hooks/ directories
+  notify::NotifyOptions notify; // --notify-*, laid over each renewal conf's (renew_notify.hpp)
 
   /// Called (from worker threads, serialized) after each due lineage is done.
   std::function<void(std::size_t done, std::size_t total)> on_progress;
