@@ -102,7 +102,7 @@ TEST_CASE("answers: TXT character-strings joined, names lower-case without the d
   CHECK(answer.authority[0].data == "ns1.example.com");
 }
 
-TEST_CASE("answers: CNAME, NS, A, AAAA and CAA data") {
+TEST_CASE("answers: CNAME, NS, A, AAAA, CAA and MX data") {
   auto pkt = response(9, "a.example.com.", LDNS_RR_TYPE_CNAME,
                       {"a.example.com. 60 IN CNAME X.Acme-Delegate.test.",
                        "x.acme-delegate.test. 60 IN A 192.0.2.1",
@@ -112,7 +112,7 @@ TEST_CASE("answers: CNAME, NS, A, AAAA and CAA data") {
                        "example.com. 60 IN MX 10 mail.example.com."});
   Answer answer =
       wire::parse_answer(to_bytes(pkt.get()), 9, "A.example.COM", RecordType::cname, server);
-  REQUIRE(answer.answer.size() == 5); // the MX is not a type we map
+  REQUIRE(answer.answer.size() == 6);
   CHECK(answer.answer[0].data == "x.acme-delegate.test");
   CHECK(answer.answer[1].data == "192.0.2.1");
   CHECK(answer.answer[2].data == "2001:db8::1");
@@ -120,6 +120,8 @@ TEST_CASE("answers: CNAME, NS, A, AAAA and CAA data") {
   CHECK(answer.answer[3].data == "ns1.example.com");
   CHECK(answer.answer[4].type == RecordType::caa);
   CHECK(answer.answer[4].data == "0 issue letsencrypt.org");
+  CHECK(answer.answer[5].type == RecordType::mx);
+  CHECK(answer.answer[5].data == "mail.example.com"); // the exchange, not the preference
 }
 
 TEST_CASE("answers: an error rcode is returned, not thrown") {
