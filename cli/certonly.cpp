@@ -97,6 +97,8 @@ int run_certonly(const Options& options) {
   request.chain_path = options.chain_path;
   request.fullchain_path = options.fullchain_path;
   request.hooks = hook_config(options);
+  request.fallback = {options.bootstrap_self_signed, options.fallback_self_signed,
+                      options.fallback_cert, options.fallback_key};
   request.confirm = [&options](const std::string& question, bool non_interactive_answer,
                                const std::string& flag_hint) {
     return confirm(options, question, non_interactive_answer, flag_hint);

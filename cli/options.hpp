@@ -74,6 +74,9 @@ struct Options {
   bool no_preflight = false;  // certsmith: skip the checks before a first issuance
   bool new_key = false;
   bool json = false;
+  bool bootstrap_self_signed = false; // certonly: certsmith's own fallback flags
+  bool fallback_self_signed = false;
+  std::string fallback_cert, fallback_key;
   NotifyFlags notify; // renew: --notify-* (certsmith's own flags)
   std::string metrics_file; // renew: Prometheus textfile (certsmith's own flag)
   std::optional<int> rate_limit_per_domain; // certsmith's own: issuance ledger limits

@@ -1,5 +1,6 @@
 #include "issuance/certificates_json.hpp"
 
+#include "issuance/fallback.hpp"
 #include "util/clock.hpp"
 
 #include <fmt/format.h>
@@ -54,6 +55,13 @@ bool autorenew_of(const store::RenewalParams& params) {
   return params.autorenew.value_or(true);
 }
 
+// What the lineage falls back to when renewal fails until expiry (fallback.hpp).
+json fallback_json(const store::RenewalParams& params) {
+  return {{"self_signed", params.certsmith_fallback_self_signed.value_or(false)},
+          {"cert", string_or_null(params.certsmith_fallback_cert)},
+          {"key", string_or_null(params.certsmith_fallback_key)}};
+}
+
 json entry_json(const LineageSummary& lineage, std::chrono::system_clock::time_point now) {
   const bool readable = lineage.problem.empty();
   std::string status = !readable ? "invalid" : lineage.not_after <= now ? "expired" : "valid";
@@ -78,6 +86,9 @@ json entry_json(const LineageSummary& lineage, std::chrono::system_clock::time_p
         {"renewal_conf", lineage.renewal_conf_path}}},
       {"renewal", lineage.renewal ? renewal_json(*lineage.renewal) : json(nullptr)},
       {"autorenew", lineage.renewal ? json(autorenew_of(*lineage.renewal)) : json(nullptr)},
+      {"live",
+       lineage.renewal ? json(live_kind_name(live_kind_of(*lineage.renewal))) : json(nullptr)},
+      {"fallback", lineage.renewal ? fallback_json(*lineage.renewal) : json(nullptr)},
   };
 }
 

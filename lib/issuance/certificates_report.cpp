@@ -2,6 +2,7 @@
 
 #include "acme/identifier.hpp"
 #include "crypto/certificate.hpp"
+#include "issuance/fallback.hpp"
 #include "store/lineage.hpp"
 #include "store/lineage_check.hpp"
 #include "util/error.hpp"
@@ -155,6 +156,10 @@ std::string format_certificates_report(const std::vector<LineageSummary>& lineag
                        lineage.name, lineage.serial_hex, lineage.key_type, domains,
                        format_utc(lineage.not_after), validity(lineage.not_after, now),
                        lineage.fullchain_path, lineage.privkey_path);
+    // Only a placeholder gets a line (fallback.hpp): a real lineage reads as certbot's.
+    if (lineage.renewal && placeholder_is_live(*lineage.renewal))
+      out += fmt::format("    Live Certificate: {} (not from the CA)\n",
+                         live_kind_label(live_kind_of(*lineage.renewal)));
   }
   bool any_invalid = false;
   for (const auto& lineage : lineages) {

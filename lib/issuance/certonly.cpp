@@ -302,7 +302,8 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
             : std::nullopt;
     // certbot's should_renew: a lineage with autorenew = False is never due.
     bool due = lineage->params().autorenew.value_or(true) &&
-               renew::is_due(facts.not_before, facts.not_after, before, clock.now());
+               (renew::is_due(facts.not_before, facts.not_after, before, clock.now()) ||
+                placeholder_is_live(lineage->params())); // fallback.hpp: always due
     if (same_names && !request.force_renewal && !request.dry_run && !due) {
       result.outcome = CertonlyResult::Outcome::kept;
       result.lineage_name = lineage->name();
@@ -323,6 +324,15 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   issue.identifiers = identifiers;
   issue.params = certonly_renewal_params(request, lineage ? std::optional(lineage->params())
                                                           : std::optional<store::RenewalParams>());
+  record_fallback_settings(issue.params, request.fallback, identifiers, clock.now());
+  bool bootstrapped = !lineage && request.fallback.bootstrap_self_signed && !request.dry_run;
+  if (bootstrapped) // fallback.hpp: live/ serves a placeholder before the order
+    lineage = create_bootstrap_lineage(
+        request.paths,
+        request.cert_name
+            ? *request.cert_name
+            : store::choose_lineage_name(request.paths, lineage_name_base(identifiers.front())),
+        identifiers, issue.params, clock.now());
   issue.existing = lineage ? &*lineage : nullptr;
   if (!lineage)
     issue.new_name =
@@ -351,7 +361,8 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   hook_runner.run_post_hooks(result.domains, {});
   result.hook_failures = hook_runner.failures();
 
-  result.outcome = lineage ? CertonlyResult::Outcome::renewed : CertonlyResult::Outcome::issued;
+  result.outcome =
+      lineage && !bootstrapped ? CertonlyResult::Outcome::renewed : CertonlyResult::Outcome::issued;
   result.lineage_name = issued.name;
   result.live_dir = issued.live_dir;
   result.fullchain_path = issued.fullchain_path;

@@ -9,6 +9,7 @@
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
+#include "issuance/fallback.hpp"
 #include "issuance/key_request.hpp"
 #include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
@@ -77,6 +78,8 @@ struct CertonlyRequest {
   /// Hooks run around this issuance as certbot runs them after certonly; the
   /// first command of each kind is also saved in the renewal conf.
   hooks::HookConfig hooks;
+  /// --bootstrap-self-signed, --fallback-self-signed, --fallback-cert/-key (fallback.hpp).
+  FallbackOptions fallback;
 };
 
 struct CertonlyResult {

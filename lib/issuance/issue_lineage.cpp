@@ -84,6 +84,8 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
 
   store::RenewalParams params = request.params;
   params.account = account.account_id;
+  params.certsmith_live_kind.clear(); // a certificate from the CA replaces any placeholder
+  params.certsmith_names.clear();
   store::CertificateFiles files{issued.cert_pem, issued.chain_pem, issued.fullchain_pem, key_pem};
   std::optional<store::Lineage> created;
   store::Lineage* lineage = request.existing;

@@ -2,6 +2,7 @@
 
 #include "acme/ari.hpp"
 #include "crypto/certificate.hpp"
+#include "issuance/fallback.hpp"
 #include "issuance/issue_lineage.hpp"
 #include "issuance/renew_notify.hpp"
 #include "issuance/solver_choice.hpp"
@@ -69,6 +70,8 @@ public:
                  ? "ip"
                  : "dns",
              value});
+      candidate.identifiers =
+          identifiers_to_renew(lineage.params(), std::move(candidate.identifiers));
       if (!facts.authority_key_id.empty())
         candidate.cert_id = acme::ari_certificate_id(facts.authority_key_id, facts.serial_der);
       m_cert_ids.push_back(candidate.cert_id);
@@ -91,6 +94,8 @@ public:
           !candidate.cert_id.empty())
         inputs.ari_window = ari_window(lineage, candidate.cert_id, facts.not_after);
       renew::DueDecision decision = renew::decide_due(inputs, m_clock.now());
+      if (!decision.due && placeholder_is_live(lineage.params())) // fallback.hpp
+        decision = {true, m_clock.now(), "a fallback certificate is live"};
       // certbot's --dry-run simulates the renewal of every lineage.
       if (m_options.force_renewal || m_options.dry_run) {
         lineage.verify();
@@ -223,6 +228,27 @@ store::RenewalParams renewal_params_for(const RenewOptions& options,
 
 namespace {
 
+// fallback.hpp: an expired lineage whose renewal failed serves its fallback;
+// the deploy hooks run as after a renewal, so that the web server loads it.
+void switch_fallback_after_failure(const RenewOptions& options, RunContext& context,
+                                   hooks::HookRunner& hook_runner, Candidate& candidate) noexcept {
+  try {
+    if (auto done =
+            switch_to_fallback_if_expired(*candidate.lineage, candidate.identifiers,
+                                          candidate.outcome.not_after, context.clock().now())) {
+      util::log_warning("{}: {}", candidate.outcome.name, *done);
+      candidate.outcome.reason += "; " + *done;
+      std::vector<std::string> own_deploy;
+      if (options.hooks.deploy_hooks.empty() && !candidate.lineage->params().renew_hook.empty())
+        own_deploy.push_back(candidate.lineage->params().renew_hook);
+      hook_runner.run_deploy_hooks(candidate.lineage->live_dir().string(),
+                                   candidate.outcome.domains, own_deploy);
+    }
+  } catch (const std::exception& error) {
+    candidate.outcome.reason += fmt::format("; no fallback: {}", error.what());
+  }
+}
+
 void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunner& hook_runner,
                util::ProcessRunner& process_runner, Candidate& candidate) {
   LineageOutcome& outcome = candidate.outcome;
@@ -254,6 +280,8 @@ void renew_one(const RenewOptions& options, RunContext& context, hooks::HookRunn
                          ? error.what()
                          : fmt::format("internal error: {}", error.what());
     util::log_debug("{}: renewal failed: {}", outcome.name, outcome.reason);
+    if (!options.dry_run)
+      switch_fallback_after_failure(options, context, hook_runner, candidate);
   }
 }
 

@@ -164,6 +164,14 @@ RenewalParams read_renewal_params(const ConfigObj& conf) {
   if (section->has("autorenew")) {
     params.autorenew = read_bool(conf, *section, "autorenew");
   }
+  params.certsmith_live_kind = text("certsmith_live_kind");
+  params.certsmith_names = section->get_list("certsmith_names");
+  if (section->has("certsmith_fallback_self_signed")) {
+    params.certsmith_fallback_self_signed =
+        read_bool(conf, *section, "certsmith_fallback_self_signed");
+  }
+  params.certsmith_fallback_cert = text("certsmith_fallback_cert");
+  params.certsmith_fallback_key = text("certsmith_fallback_key");
   return params;
 }
 
@@ -209,6 +217,11 @@ void write_renewal_params(ConfigObj& conf, const RenewalParams& params) {
   put_bool(conf, section, "reuse_key", params.reuse_key);
   put_bool(conf, section, "must_staple", params.must_staple);
   put_bool(conf, section, "autorenew", params.autorenew);
+  put(section, "certsmith_live_kind", params.certsmith_live_kind);
+  put(section, "certsmith_names", params.certsmith_names);
+  put_bool(conf, section, "certsmith_fallback_self_signed", params.certsmith_fallback_self_signed);
+  put(section, "certsmith_fallback_cert", params.certsmith_fallback_cert);
+  put(section, "certsmith_fallback_key", params.certsmith_fallback_key);
   if (params.webroot_map.empty()) {
     section.erase(k_webroot_map);
   } else {

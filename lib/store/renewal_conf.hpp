@@ -43,6 +43,13 @@ struct RenewalParams {
   std::optional<bool> must_staple;      // written as True / False
   std::optional<bool> autorenew;        // certbot's --no-autorenew saves False: renew skips it
   std::optional<std::string> renew_before_expiry; // top level, e.g. "30 days"
+  // certsmith only (issuance/fallback.hpp): which kind of certificate is live
+  // ("" = one from the CA), the names it stands in for, and the fallback chosen.
+  std::string certsmith_live_kind;          // "self-signed-bootstrap", ...
+  std::vector<std::string> certsmith_names; // set while a fallback is live
+  std::optional<bool> certsmith_fallback_self_signed;
+  std::string certsmith_fallback_cert; // user fallback: absolute paths
+  std::string certsmith_fallback_key;
 
   bool operator==(const RenewalParams&) const = default;
 };

@@ -1,0 +1,196 @@
+"""Fallback certificates (issue 7 part 3): `certonly --bootstrap-self-signed` serves a self-signed
+certificate from live/ before the first issuance; a lineage with `--fallback-self-signed` or
+`--fallback-cert/--fallback-key` whose renewal fails until its certificate has expired switches live/
+to the fallback, and back to a real certificate when renewal succeeds. `certificates` says which is live."""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from conftest import describe
+
+# Nothing listens here: an issuance or renewal against it fails at once.
+DEAD_SERVER = "https://127.0.0.1:9/dir"
+
+
+def load_cert(path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(Path(path).read_bytes())
+
+
+def is_self_signed(path: Path) -> bool:
+    cert = load_cert(path)
+    return cert.issuer == cert.subject
+
+
+def organization(path: Path) -> str:
+    names = load_cert(path).subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return names[0].value if names else ""
+
+
+def sans(path: Path) -> set:
+    ext = load_cert(path).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    return set(ext.value.get_values_for_type(x509.DNSName))
+
+
+def live_version(run, name: str) -> int:
+    target = os.readlink(run.config_dir / "live" / name / "cert.pem")
+    return int(Path(target).name.removeprefix("cert").removesuffix(".pem"))
+
+
+def entry(run, name: str) -> dict:
+    result = run("certificates", "--json")
+    assert result.returncode == 0, describe(result)
+    return next(e for e in json.loads(result.stdout)["certificates"] if e["name"] == name)
+
+
+def wait_until_expired(path: Path) -> None:
+    end = load_cert(path).not_valid_after.replace(tzinfo=dt.timezone.utc)
+    wait = (end - dt.datetime.now(dt.timezone.utc)).total_seconds() + 1.5
+    assert wait < 30, f"unexpected validity, ends {end}"
+    if wait > 0:
+        time.sleep(wait)
+
+
+def test_bootstrap_then_real_issuance_replaces_it(run_certsmith, certbot):
+    run = run_certsmith
+    result = run.certonly("boot.example.com", "www.boot.example.com", extra=("--bootstrap-self-signed",))
+    assert result.returncode == 0, describe(result)
+    archive = run.config_dir / "archive" / "boot.example.com"
+    assert is_self_signed(archive / "cert1.pem")
+    assert organization(archive / "cert1.pem") == "certsmith self-signed bootstrap"
+    assert sans(archive / "cert1.pem") == {"boot.example.com", "www.boot.example.com"}
+    assert (archive / "privkey1.pem").stat().st_mode & 0o077 == 0
+    assert live_version(run, "boot.example.com") == 2
+    assert not is_self_signed(run.config_dir / "live" / "boot.example.com" / "cert.pem")
+    conf = (run.config_dir / "renewal" / "boot.example.com.conf").read_text()
+    assert "certsmith_live_kind" not in conf
+    assert entry(run, "boot.example.com")["live"] == "real"
+    listing = certbot("certificates")
+    assert listing.returncode == 0 and "boot.example.com" in listing.stdout, describe(listing)
+
+
+def test_bootstrap_stays_when_issuance_fails_and_renew_replaces_it(run_certsmith, pebble, certbot):
+    run = run_certsmith
+    result = run.certonly("stay.example.com", extra=("--bootstrap-self-signed", "--key-type", "rsa"),
+                          server=DEAD_SERVER)
+    assert result.returncode != 0, describe(result)
+    live = run.config_dir / "live" / "stay.example.com"
+    for name in ("cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"):
+        assert (live / name).exists(), name
+    assert is_self_signed(live / "cert.pem")
+    assert load_cert(live / "cert.pem").public_key().key_size == 2048  # the requested key type
+    info = entry(run, "stay.example.com")
+    assert info["live"] == "self-signed-bootstrap" and info["status"] == "valid"
+    human = run("certificates")
+    assert "Live Certificate: self-signed bootstrap" in human.stdout, describe(human)
+    # certbot still reads such a tree.
+    listing = certbot("certificates")
+    assert listing.returncode == 0 and "stay.example.com" in listing.stdout, describe(listing)
+    # A placeholder is always due: renew replaces it although it is valid for days.
+    # The failed certonly never reached the CA, so no account exists yet.
+    renewed = run("renew", "--server", pebble.directory_url, "--http-01-port", str(pebble.http_port),
+                  "--agree-tos", "--register-unsafely-without-email")
+    assert renewed.returncode == 0, describe(renewed)
+    assert live_version(run, "stay.example.com") == 2
+    assert not is_self_signed(live / "cert.pem")
+    assert entry(run, "stay.example.com")["live"] == "real"
+    again = run("renew")
+    assert again.returncode == 0 and live_version(run, "stay.example.com") == 2, describe(again)
+
+
+def test_expired_lineage_switches_to_self_signed_fallback_and_back(make_runner, pebble_factory):
+    pebble = pebble_factory(validity_seconds=6)
+    run = make_runner(pebble)
+    result = run.certonly("fb.example.com", extra=("--fallback-self-signed",))
+    assert result.returncode == 0, describe(result)
+    assert entry(run, "fb.example.com")["fallback"]["self_signed"] is True
+    live = run.config_dir / "live" / "fb.example.com"
+    wait_until_expired(live / "cert.pem")
+
+    marker = run.sandbox / "deployed"
+    failed = run("renew", "--server", DEAD_SERVER, "--deploy-hook", f"touch {marker}")
+    assert failed.returncode == 1, describe(failed)
+    assert "self-signed fallback" in failed.stderr + failed.stdout, describe(failed)
+    assert marker.exists(), "the deploy hook did not run for the switch: " + describe(failed)
+    assert live_version(run, "fb.example.com") == 2
+    assert is_self_signed(live / "cert.pem")
+    assert organization(live / "cert.pem") == "certsmith self-signed fallback"
+    info = entry(run, "fb.example.com")
+    assert info["live"] == "self-signed-fallback" and info["status"] == "valid"
+
+    # Failing again while the fallback is valid changes nothing.
+    failed_again = run("renew", "--server", DEAD_SERVER)
+    assert failed_again.returncode == 1 and live_version(run, "fb.example.com") == 2, describe(failed_again)
+
+    back = run("renew")
+    assert back.returncode == 0, describe(back)
+    assert live_version(run, "fb.example.com") == 3
+    assert not is_self_signed(live / "cert.pem")
+    assert entry(run, "fb.example.com")["live"] == "real"
+
+
+def make_wildcard(tmp: Path, names: list, key_mode: int = 0o600) -> tuple:
+    cert, key = tmp / "wild.pem", tmp / "wild.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "30", "-subj", "/CN=" + names[0],
+                    "-addext", "subjectAltName=" + ",".join("DNS:" + n for n in names)],
+                   check=True, capture_output=True)
+    key.chmod(key_mode)
+    return cert, key
+
+
+def test_expired_lineage_switches_to_user_fallback_and_back(make_runner, pebble_factory, tmp_path):
+    pebble = pebble_factory(validity_seconds=6)
+    run = make_runner(pebble)
+    cert, key = make_wildcard(tmp_path, ["*.shop.example.com", "shop.example.com"])
+    result = run.certonly("a.shop.example.com", extra=("--fallback-cert", str(cert), "--fallback-key", str(key)))
+    assert result.returncode == 0, describe(result)
+    live = run.config_dir / "live" / "a.shop.example.com"
+    wait_until_expired(live / "cert.pem")
+
+    failed = run("renew", "--server", DEAD_SERVER)
+    assert failed.returncode == 1, describe(failed)
+    assert (live / "cert.pem").read_bytes() == cert.read_bytes()
+    assert (run.config_dir / "archive" / "a.shop.example.com" / "privkey2.pem").stat().st_mode & 0o077 == 0
+    assert entry(run, "a.shop.example.com")["live"] == "user-fallback"
+
+    # Renewal asks for the lineage's own name, not the wildcard's.
+    back = run("renew")
+    assert back.returncode == 0, describe(back)
+    assert sans(live / "cert.pem") == {"a.shop.example.com"}
+    assert entry(run, "a.shop.example.com")["live"] == "real"
+
+
+def test_hostile_fallback_files_are_refused_before_anything_is_written(run_certsmith, tmp_path):
+    run = run_certsmith
+    good_cert, good_key = make_wildcard(tmp_path, ["*.bad.example.com"])
+    other = tmp_path / "other"
+    other.mkdir()
+    _, other_key = make_wildcard(other, ["*.bad.example.com"])
+    truncated = tmp_path / "truncated.pem"
+    truncated.write_bytes(good_cert.read_bytes()[:200])
+    readable_key = tmp_path / "readable.key"
+    readable_key.write_bytes(good_key.read_bytes())
+    readable_key.chmod(0o644)
+    cases = [
+        (("--fallback-cert", str(truncated), "--fallback-key", str(good_key)), "not a PEM certificate"),
+        (("--fallback-cert", str(good_cert), "--fallback-key", str(other_key)), "is not the key of"),
+        (("--fallback-cert", str(good_cert), "--fallback-key", str(readable_key)), "readable by every user"),
+        (("--fallback-cert", str(good_cert)), "go together"),
+        (("--fallback-cert", str(tmp_path), "--fallback-key", str(good_key)), "not a regular file"),
+    ]
+    for extra, message in cases:
+        result = run.certonly("x.bad.example.com", extra=extra + ("--bootstrap-self-signed",))
+        assert result.returncode == 2, describe(result)
+        assert message in result.stderr and "certsmith: error:" in result.stderr, describe(result)
+        assert not (run.config_dir / "renewal").exists() or not any((run.config_dir / "renewal").iterdir())
+    # Covering other names only.
+    result = run.certonly("x.other.example.com", extra=("--fallback-cert", str(good_cert), "--fallback-key",
+                                                         str(good_key)))
+    assert result.returncode == 2 and "does not cover x.other.example.com" in result.stderr, describe(result)
