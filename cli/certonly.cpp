@@ -109,8 +109,8 @@ int run_certonly(const Options& options) {
       options.given.contains("elliptic-curve"), options.reuse_key,
       options.new_key || options.no_reuse_key); // --no-reuse-key: a new key, reuse_key unset
 
-  ratelimit::set_policy({options.rate_limit_per_domain, options.rate_limit_duplicates,
-                         options.strict_rate_limits});
+  request.rate_limits = {options.rate_limit_per_domain, options.rate_limit_duplicates,
+                         options.strict_rate_limits};
   preflight_before_first_issuance(options);
   auto transport = make_transport(options);
   util::SystemClock clock;

@@ -144,8 +144,8 @@ int run_renew(const Options& options) {
     };
   }
 
-  ratelimit::set_policy({options.rate_limit_per_domain, options.rate_limit_duplicates,
-                         options.strict_rate_limits});
+  renew.rate_limits = {options.rate_limit_per_domain, options.rate_limit_duplicates,
+                       options.strict_rate_limits};
   auto transport = make_transport(options);
   util::SystemClock clock;
   util::SystemProcessRunner process_runner;

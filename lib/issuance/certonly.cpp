@@ -320,6 +320,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   }
 
   RunContext context(request.paths, transport, clock, request.account, request.issuance_timeout);
+  context.set_rate_limit_policy(request.rate_limits);
   IssueRequest issue;
   issue.identifiers = identifiers;
   issue.params = certonly_renewal_params(request, lineage ? std::optional(lineage->params())

@@ -11,6 +11,7 @@
 #include "issuance/account.hpp"
 #include "issuance/fallback.hpp"
 #include "issuance/key_request.hpp"
+#include "ratelimit/rate_limit_guard.hpp"
 #include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
@@ -65,6 +66,7 @@ struct CertonlyRequest {
   /// --issuance-timeout: how long the CA may take to issue once the order is
   /// finalized. Not saved in the renewal conf, as certbot.
   std::chrono::seconds issuance_timeout = acme::k_default_issuance_timeout;
+  ratelimit::Policy rate_limits; // the ledger's limits (rate_limit_guard.hpp)
   /// --renew-with-new-domains: --cert-name with other names replaces them
   /// without asking.
   bool renew_with_new_domains = false;

@@ -1,7 +1,9 @@
 #include "issuance/issue_lineage.hpp"
 
+#include "acme/problem.hpp"
 #include "crypto/certificate.hpp"
 #include "crypto/csr.hpp"
+#include "issuance/fallback.hpp"
 #include "issuance/key_request.hpp"
 #include "issuance/must_staple.hpp"
 #include "issuance/obtain.hpp"
@@ -13,6 +15,25 @@
 #include <memory>
 
 namespace certsmith::issuance {
+
+namespace {
+
+// Let's Encrypt's exemption from the per-domain limit: a previous certificate
+// from the CA (not a placeholder) for exactly these names.
+bool renews_for_the_ca(const IssueRequest& request, const std::vector<std::string>& names) {
+  if (request.existing == nullptr || placeholder_is_live(request.existing->params()))
+    return false;
+  try {
+    auto facts = crypto::read_certificate(request.existing->read_cert_pem());
+    std::vector<std::string> previous = facts.dns_names;
+    previous.insert(previous.end(), facts.ip_addresses.begin(), facts.ip_addresses.end());
+    return ratelimit::counts_as_renewal(previous, true, names);
+  } catch (const Error&) {
+    return false; // no readable previous certificate: a new order
+  }
+}
+
+} // namespace
 
 crypto::PrivateKey key_for(const IssueRequest& request) {
   crypto::KeySpec wanted = key_spec_of(request.params);
@@ -43,6 +64,15 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request) {
 
 IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
                             util::ProcessRunner& process_runner) {
+  std::vector<std::string> names;
+  for (const auto& identifier : request.identifiers)
+    names.push_back(identifier.value);
+  const std::string& server = request.params.server;
+  const std::filesystem::path& work_dir = context.paths().work_dir;
+  // First, before the CA is contacted at all (account, solvers).
+  if (!request.dry_run)
+    ratelimit::before_order(work_dir, context.rate_limit_policy(), server, names,
+                            context.clock().now(), renews_for_the_ca(request, names));
   std::vector<std::unique_ptr<challenge::Solver>> solvers =
       make_solvers(context, request.params, request.identifiers, process_runner);
   std::vector<challenge::Solver*> preferred_solvers;
@@ -57,17 +87,24 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
     util::log_warning("{}", must_staple_warning(request.params.server));
   for (const auto& identifier : request.identifiers)
     (identifier.type == "ip" ? csr.ip_addresses : csr.dns_names).push_back(identifier.value);
-  std::vector<std::string> names;
-  for (const auto& identifier : request.identifiers)
-    names.push_back(identifier.value);
+  std::optional<IssuedCertificate> obtained;
+  try {
+    obtained = obtain_certificate(
+        *account.client, account.thumbprint, request.identifiers, crypto::make_csr_der(key, csr),
+        preferred_solvers,
+        OrderPreferences{request.replaces, request.params.preferred_chain,
+                         request.params.preferred_profile, request.params.required_profile});
+  } catch (const acme::AcmeError& error) {
+    // Remembered so that the next run does not ask again before the CA's time.
+    if (error.problem().is_rate_limit() && error.problem().retry_at && !request.dry_run)
+      ratelimit::after_rate_limited(work_dir, server, names, *error.problem().retry_at,
+                                    context.clock().now());
+    throw;
+  }
+  IssuedCertificate& issued = *obtained;
+  // The CA counts the certificate from now on, even if storing it fails below.
   if (!request.dry_run)
-    ratelimit::before_order(context.paths().work_dir, request.params.server, names,
-                            context.clock().now(), request.existing != nullptr);
-  IssuedCertificate issued = obtain_certificate(
-      *account.client, account.thumbprint, request.identifiers, crypto::make_csr_der(key, csr),
-      preferred_solvers,
-      OrderPreferences{request.replaces, request.params.preferred_chain,
-                       request.params.preferred_profile, request.params.required_profile});
+    ratelimit::after_issuance(work_dir, server, names, context.clock().now());
 
   std::string key_pem = key.to_pem();
   if (!crypto::certificate_matches_key(issued.cert_pem, key_pem))
@@ -96,8 +133,6 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
     lineage = &*created;
     result.version = 1;
   }
-  ratelimit::after_issuance(context.paths().work_dir, request.params.server, names,
-                            context.clock().now());
   result.name = lineage->name();
   result.live_dir = lineage->live_dir().string();
   result.fullchain_path = lineage->fullchain_path().string();

@@ -339,6 +339,7 @@ RenewSummary renew_all(const RenewOptions& options, http::Transport& transport, 
       clock.sleep_for(delay);
     }
     RunContext context(options.paths, transport, clock, options.account, options.issuance_timeout);
+    context.set_rate_limit_policy(options.rate_limits);
     std::atomic<std::size_t> next{0};
     std::size_t done = 0;
     std::mutex progress_mutex;

@@ -8,6 +8,7 @@
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
 #include "notify/notifier.hpp"
+#include "ratelimit/rate_limit_guard.hpp"
 #include "store/lineage.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
@@ -52,6 +53,7 @@ struct RenewOptions {
   AccountRequest account;
   /// --issuance-timeout for every order of the run (never read from a conf).
   std::chrono::seconds issuance_timeout = acme::k_default_issuance_timeout;
+  ratelimit::Policy rate_limits; // the ledger's limits (rate_limit_guard.hpp)
 
   hooks::HookConfig hooks; // command-line hooks and the renewal-hooks/ directories
   notify::NotifyOptions notify; // --notify-*, laid over each renewal conf's (renew_notify.hpp)

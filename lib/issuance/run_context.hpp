@@ -8,6 +8,7 @@
 #include "challenge/http01_responder.hpp"
 #include "challenge/tls_alpn01.hpp"
 #include "issuance/account.hpp"
+#include "ratelimit/rate_limit_guard.hpp"
 #include "store/tree_paths.hpp"
 
 #include <chrono>
@@ -36,6 +37,10 @@ public:
   const store::TreePaths& paths() const { return m_paths; }
   util::Clock& clock() { return m_clock; }
 
+  /// --rate-limit-per-domain, --rate-limit-duplicates, --strict-rate-limits for every order.
+  void set_rate_limit_policy(ratelimit::Policy policy) { m_rate_limit_policy = policy; }
+  const ratelimit::Policy& rate_limit_policy() const { return m_rate_limit_policy; }
+
   /// A new client for server (each worker its own: nonce pools are not shared)
   /// using the account stored for that server, registered on first need.
   /// recorded_account is the account a renewal conf names: used, as certbot
@@ -62,6 +67,7 @@ private:
   http::Transport& m_transport;
   util::Clock& m_clock;
   AccountRequest m_account_request;
+  ratelimit::Policy m_rate_limit_policy;
   acme::ClientOptions m_client_options;
   std::mutex m_mutex;
   std::map<std::pair<std::string, std::string>, ServerAccount> m_accounts; // (server, --account)

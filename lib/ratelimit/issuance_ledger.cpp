@@ -4,8 +4,10 @@
 #include "store/atomic_file.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/unix_time.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -22,10 +24,6 @@ std::filesystem::path ledger_path(const std::filesystem::path& work_dir) {
   return work_dir / "issuance-ledger.json";
 }
 
-long long unix_seconds(std::chrono::system_clock::time_point when) {
-  return std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
-}
-
 std::string days(std::chrono::seconds window) {
   auto count = std::chrono::duration_cast<std::chrono::hours>(window).count();
   return count % 24 == 0 ? fmt::format("{} days", count / 24) : fmt::format("{} hours", count);
@@ -35,8 +33,24 @@ std::string certificates(int count) {
   return fmt::format("{} certificate{}", count, count == 1 ? "" : "s");
 }
 
+struct Parsed {
+  std::vector<Issuance> issuances;
+  std::vector<Backoff> backoffs;
+  int out_of_range = 0; // entries dropped for a time no clock reading can have
+};
+
+/// An integer Unix time in range; another type throws (the file is damaged),
+/// an integer out of range is std::nullopt (the entry is dropped).
+std::optional<std::chrono::system_clock::time_point> stored_time(const nlohmann::json& value) {
+  if (!value.is_number_integer())
+    throw std::runtime_error("a time that is not an integer");
+  if (value.is_number_unsigned() && value.get<unsigned long long>() > LLONG_MAX)
+    return std::nullopt;
+  return util::time_from_unix(value.get<long long>());
+}
+
 /// Throws std::exception (caught by load) for anything that is not a ledger.
-std::vector<Issuance> parse(const std::string& text) {
+Parsed parse(const std::string& text) {
   // Depth capped while parsing: nlohmann copes with deep nesting only until it copies it.
   auto shallow = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
     if (depth > 4)
@@ -46,16 +60,42 @@ std::vector<Issuance> parse(const std::string& text) {
   auto document = nlohmann::json::parse(text, shallow);
   if (!document.is_object() || document.value("version", 0) != k_format_version)
     throw std::runtime_error("not a version 1 ledger");
-  std::vector<Issuance> issuances;
+  Parsed parsed;
   for (const auto& entry : document.at("issuances")) {
     Issuance issuance;
     issuance.server = entry.at("server").get<std::string>();
-    issuance.when = std::chrono::system_clock::time_point(
-        std::chrono::seconds(entry.at("time").get<long long>()));
+    auto when = stored_time(entry.at("time"));
     issuance.names = name_set(entry.at("names").get<std::vector<std::string>>());
-    issuances.push_back(std::move(issuance));
+    if (!when) {
+      ++parsed.out_of_range;
+      continue;
+    }
+    issuance.when = *when;
+    parsed.issuances.push_back(std::move(issuance));
   }
-  return issuances;
+  // Absent in ledgers written before certsmith remembered rateLimited answers.
+  if (document.contains("backoffs")) {
+    for (const auto& entry : document.at("backoffs")) {
+      Backoff backoff;
+      backoff.server = entry.at("server").get<std::string>();
+      auto until = stored_time(entry.at("until"));
+      backoff.names = name_set(entry.at("names").get<std::vector<std::string>>());
+      if (!until) {
+        ++parsed.out_of_range;
+        continue;
+      }
+      backoff.until = *until;
+      parsed.backoffs.push_back(std::move(backoff));
+    }
+  }
+  return parsed;
+}
+
+std::set<std::string> registered_domains(const std::vector<std::string>& names) {
+  std::set<std::string> domains;
+  for (const auto& name : names)
+    domains.insert(registered_domain(name));
+  return domains;
 }
 
 } // namespace
@@ -70,17 +110,29 @@ std::vector<std::string> name_set(const std::vector<std::string>& names) {
   return {unique.begin(), unique.end()};
 }
 
+bool counts_as_renewal(const std::vector<std::string>& previous_names, bool previous_is_real,
+                       const std::vector<std::string>& names) {
+  return previous_is_real && !previous_names.empty() && name_set(previous_names) == name_set(names);
+}
+
 IssuanceLedger IssuanceLedger::load(const std::filesystem::path& work_dir) {
   IssuanceLedger ledger;
   std::error_code error;
   if (!std::filesystem::exists(ledger_path(work_dir), error))
     return ledger;
   try {
-    ledger.m_issuances = parse(store::read_file(ledger_path(work_dir), k_max_file_bytes));
+    Parsed parsed = parse(store::read_file(ledger_path(work_dir), k_max_file_bytes));
+    ledger.m_issuances = std::move(parsed.issuances);
+    ledger.m_backoffs = std::move(parsed.backoffs);
+    if (parsed.out_of_range > 0)
+      util::log_warning("{}: ignoring {} entr{} with a time out of range",
+                        ledger_path(work_dir).string(), parsed.out_of_range,
+                        parsed.out_of_range == 1 ? "y" : "ies");
   } catch (const std::exception& problem) {
     util::log_warning("{}: not a readable issuance ledger ({}); starting a new one",
                       ledger_path(work_dir).string(), problem.what());
     ledger.m_issuances.clear();
+    ledger.m_backoffs.clear();
   }
   return ledger;
 }
@@ -95,10 +147,21 @@ void IssuanceLedger::save(const std::filesystem::path& work_dir,
     if (issuance.when <= now - window)
       continue;
     entries.push_back({{"server", issuance.server},
-                       {"time", unix_seconds(issuance.when)},
+                       {"time", util::unix_seconds(issuance.when)},
                        {"names", issuance.names}});
   }
-  nlohmann::json document = {{"version", k_format_version}, {"issuances", entries}};
+  nlohmann::json backoffs = nlohmann::json::array();
+  first = m_backoffs.size() > k_max_entries ? m_backoffs.size() - k_max_entries : 0;
+  for (std::size_t i = first; i < m_backoffs.size(); ++i) {
+    const Backoff& backoff = m_backoffs[i];
+    if (backoff.until <= now)
+      continue;
+    backoffs.push_back({{"server", backoff.server},
+                        {"until", util::unix_seconds(backoff.until)},
+                        {"names", backoff.names}});
+  }
+  nlohmann::json document = {
+      {"version", k_format_version}, {"issuances", entries}, {"backoffs", backoffs}};
   store::make_private_dirs(work_dir, 0700);
   store::write_file_atomic(ledger_path(work_dir), document.dump(1) + "\n", 0600);
 }
@@ -108,14 +171,35 @@ void IssuanceLedger::record(Issuance issuance) {
   m_issuances.push_back(std::move(issuance));
 }
 
+void IssuanceLedger::record_backoff(Backoff backoff) {
+  backoff.names = name_set(backoff.names);
+  m_backoffs.push_back(std::move(backoff));
+}
+
+std::optional<std::chrono::system_clock::time_point>
+IssuanceLedger::backoff_until(const std::string& server, const std::vector<std::string>& names,
+                              std::chrono::system_clock::time_point now) const {
+  std::set<std::string> wanted = registered_domains(name_set(names));
+  std::optional<std::chrono::system_clock::time_point> until;
+  for (const auto& backoff : m_backoffs) {
+    if (backoff.server != server || backoff.until <= now || (until && backoff.until <= *until))
+      continue;
+    for (const auto& domain : registered_domains(backoff.names)) {
+      if (wanted.count(domain)) {
+        until = backoff.until;
+        break;
+      }
+    }
+  }
+  return until;
+}
+
 std::vector<std::string> IssuanceLedger::over_limits(const std::string& server,
                                                      const std::vector<std::string>& names,
                                                      std::chrono::system_clock::time_point now,
                                                      const Limits& limits, bool renewal) const {
   std::vector<std::string> wanted = name_set(names);
-  std::set<std::string> domains;
-  for (const auto& name : wanted)
-    domains.insert(registered_domain(name));
+  std::set<std::string> domains = registered_domains(wanted);
 
   int duplicates = 0;
   std::map<std::string, int> per_domain;

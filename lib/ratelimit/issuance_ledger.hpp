@@ -5,9 +5,15 @@
 // names, each per 7 days). One JSON file in the work dir, written atomically,
 // holding only the entries still inside the window (and at most
 // k_max_entries of them), so it cannot grow without bound.
+//
+// It also remembers when the CA itself said "rateLimited ... come back at T"
+// (Retry-After): until T, no order goes to that CA for names of the same
+// registered domains, so a timer (or an always-due placeholder lineage) does
+// not hammer a CA that has already refused.
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +27,13 @@ struct Issuance {
   std::vector<std::string> names; // lower-cased, sorted, unique
 };
 
+/// The CA refused an order with rateLimited and said when to come back.
+struct Backoff {
+  std::string server;
+  std::chrono::system_clock::time_point until;
+  std::vector<std::string> names; // the refused order's, as name_set gives them
+};
+
 struct Limits {
   int per_registered_domain = 50;
   int duplicate_certificate = 5;
@@ -30,10 +43,19 @@ struct Limits {
 /// Lower-cased, sorted, duplicates removed: "the same set of names" as the CA sees it.
 std::vector<std::string> name_set(const std::vector<std::string>& names);
 
+/// Let's Encrypt's renewal exemption from the per-registered-domain limit: the
+/// order renews only when the previous certificate came from the CA (not a
+/// self-signed or user placeholder) and had exactly the same set of names.
+/// previous_names empty: there is no previous certificate.
+bool counts_as_renewal(const std::vector<std::string>& previous_names, bool previous_is_real,
+                       const std::vector<std::string>& names);
+
 class IssuanceLedger {
 public:
   /// WORK_DIR/issuance-ledger.json; an absent file is an empty ledger, a
   /// damaged or foreign one is reported with a warning and started afresh.
+  /// Entries whose times are out of range (negative, past 2200) are dropped
+  /// with one warning; the file is read up to 16 MiB, a larger one is damaged.
   static IssuanceLedger load(const std::filesystem::path& work_dir);
 
   /// Replace the file (0600), keeping only entries inside `window` before now.
@@ -42,6 +64,15 @@ public:
 
   void record(Issuance issuance);
   const std::vector<Issuance>& issuances() const { return m_issuances; }
+
+  /// Remember a rateLimited answer (saved with the ledger until it ends).
+  void record_backoff(Backoff backoff);
+  const std::vector<Backoff>& backoffs() const { return m_backoffs; }
+  /// The latest end, after now, of a backoff from `server` whose names share a
+  /// registered domain with `names`; std::nullopt when none applies.
+  std::optional<std::chrono::system_clock::time_point>
+  backoff_until(const std::string& server, const std::vector<std::string>& names,
+                std::chrono::system_clock::time_point now) const;
 
   /// One sentence per limit that one more certificate for `names` from
   /// `server` would reach or pass; empty when it fits. A renewal is exempt
@@ -53,6 +84,7 @@ public:
 
 private:
   std::vector<Issuance> m_issuances; // oldest first
+  std::vector<Backoff> m_backoffs;
 };
 
 } // namespace certsmith::ratelimit

@@ -1,5 +1,6 @@
 #include "ratelimit/rate_limit_guard.hpp"
 
+#include "util/clock.hpp"
 #include "util/log.hpp"
 
 #include <climits>
@@ -12,8 +13,7 @@ namespace {
 
 constexpr std::string_view k_letsencrypt_production = "https://acme-v02.api.letsencrypt.org/";
 
-std::mutex g_mutex; // the policy and the ledger file
-Policy g_policy;
+std::mutex g_ledger_mutex; // renewal workers share the ledger file
 
 std::string joined(const std::vector<std::string>& items) {
   std::string text;
@@ -23,11 +23,6 @@ std::string joined(const std::vector<std::string>& items) {
 }
 
 } // namespace
-
-void set_policy(Policy policy) {
-  std::lock_guard lock(g_mutex);
-  g_policy = policy;
-}
 
 std::optional<Limits> limits_for(const std::string& server, const Policy& policy) {
   bool letsencrypt = server.starts_with(k_letsencrypt_production);
@@ -45,20 +40,24 @@ std::optional<Limits> limits_for(const std::string& server, const Policy& policy
   return limits;
 }
 
-void before_order(const std::filesystem::path& work_dir, const std::string& server,
-                  const std::vector<std::string>& names, std::chrono::system_clock::time_point now,
-                  bool renewal) {
-  std::lock_guard lock(g_mutex);
-  auto limits = limits_for(server, g_policy);
+void before_order(const std::filesystem::path& work_dir, const Policy& policy,
+                  const std::string& server, const std::vector<std::string>& names,
+                  std::chrono::system_clock::time_point now, bool renewal) {
+  std::lock_guard lock(g_ledger_mutex);
+  IssuanceLedger ledger = IssuanceLedger::load(work_dir);
+  if (auto until = ledger.backoff_until(server, names, now))
+    throw RateLimitedByCa(
+        fmt::format("skipped: rate limited by the CA until {}", util::rfc3339_utc(*until)));
+  auto limits = limits_for(server, policy);
   if (!limits)
     return;
-  auto reasons = IssuanceLedger::load(work_dir).over_limits(server, names, now, *limits, renewal);
+  auto reasons = ledger.over_limits(server, names, now, *limits, renewal);
   if (reasons.empty())
     return;
   std::string subject =
       fmt::format("{}{}", names.empty() ? "" : names.front(),
                   names.size() > 1 ? fmt::format(" (+{})", names.size() - 1) : "");
-  if (g_policy.strict)
+  if (policy.strict)
     throw LimitReached(fmt::format("not ordering {}: the issuance ledger counts {}; wait, or run "
                                    "without --strict-rate-limits",
                                    subject, joined(reasons)));
@@ -66,10 +65,25 @@ void before_order(const std::filesystem::path& work_dir, const std::string& serv
                     subject, joined(reasons));
 }
 
+void after_rate_limited(const std::filesystem::path& work_dir, const std::string& server,
+                        const std::vector<std::string>& names,
+                        std::chrono::system_clock::time_point until,
+                        std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(g_ledger_mutex);
+  try {
+    auto ledger = IssuanceLedger::load(work_dir);
+    ledger.record_backoff({server, until, names});
+    Limits window;
+    ledger.save(work_dir, now, window.window);
+  } catch (const Error& error) {
+    util::log_warning("the issuance ledger was not updated: {}", error.what());
+  }
+}
+
 void after_issuance(const std::filesystem::path& work_dir, const std::string& server,
                     const std::vector<std::string>& names,
                     std::chrono::system_clock::time_point now) {
-  std::lock_guard lock(g_mutex);
+  std::lock_guard lock(g_ledger_mutex);
   try {
     auto ledger = IssuanceLedger::load(work_dir);
     ledger.record({server, now, names});

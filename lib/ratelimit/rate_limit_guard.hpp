@@ -1,12 +1,12 @@
 #pragma once
 // What issue_lineage asks before and tells after each order: the issuance
 // ledger consulted against the CA's limits (a warning, or a refusal with
-// --strict-rate-limits), and every issued certificate recorded in it.
+// --strict-rate-limits) and against the CA's own "rateLimited until T"
+// answers (always a refusal: the CA would refuse too), every issued
+// certificate and every rateLimited answer recorded in it.
 //
-// The policy comes from the command line once per process (set_policy), so
-// that the issuance code needs no new parameter threaded through certonly,
-// renew and reconfigure; calls are serialized, as renewal workers share the
-// ledger file.
+// The policy comes from the command line through the RunContext; calls are
+// serialized, as renewal workers share the ledger file.
 
 #include "ratelimit/issuance_ledger.hpp"
 #include "util/error.hpp"
@@ -31,22 +31,39 @@ public:
   using Error::Error;
 };
 
-void set_policy(Policy policy);
+/// The CA said rateLimited with a time to come back that has not passed: the
+/// order is not sent. ExitCode::acme, as the CA's own refusal would be.
+class RateLimitedByCa : public Error {
+public:
+  using Error::Error;
+  ExitCode exit_code() const override { return ExitCode::acme; }
+};
 
 /// Let's Encrypt's published limits for its production server; for any
 /// server, the numbers the policy sets (an unset one does not apply);
 /// std::nullopt when nothing applies to this server.
 std::optional<Limits> limits_for(const std::string& server, const Policy& policy);
 
-/// Warn (or throw LimitReached when strict) when one more certificate for
-/// names from server would reach a limit the ledger can see. renewal: the
-/// order renews an existing lineage (exempt from the per-domain limit).
-void before_order(const std::filesystem::path& work_dir, const std::string& server,
-                  const std::vector<std::string>& names, std::chrono::system_clock::time_point now,
-                  bool renewal);
+/// Throw RateLimitedByCa ("skipped: rate limited by the CA until T") while a
+/// rateLimited answer from server covers a registered domain of names
+/// (whatever the policy: --force-renewal does not bypass it either). Then warn
+/// (or throw LimitReached when strict) when one more certificate for names
+/// would reach a limit the ledger can see. renewal: counts_as_renewal
+/// (exempt from the per-domain limit).
+void before_order(const std::filesystem::path& work_dir, const Policy& policy,
+                  const std::string& server, const std::vector<std::string>& names,
+                  std::chrono::system_clock::time_point now, bool renewal);
 
-/// Record an issued certificate. A ledger that cannot be written is a warning:
-/// the certificate is already stored.
+/// Remember that server refused an order for names with rateLimited until
+/// `until` (from Retry-After). A ledger that cannot be written is a warning.
+void after_rate_limited(const std::filesystem::path& work_dir, const std::string& server,
+                        const std::vector<std::string>& names,
+                        std::chrono::system_clock::time_point until,
+                        std::chrono::system_clock::time_point now);
+
+/// Record an issued certificate, right after the CA issued it and before it
+/// is stored (the CA counts it even if storing fails). A ledger that cannot
+/// be written is a warning.
 void after_issuance(const std::filesystem::path& work_dir, const std::string& server,
                     const std::vector<std::string>& names,
                     std::chrono::system_clock::time_point now);

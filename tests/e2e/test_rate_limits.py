@@ -142,3 +142,73 @@ def test_a_restart_does_not_reissue_a_valid_certificate_with_the_same_names(run_
     assert sorted(p.name for p in archive.iterdir()) == ["cert1.pem", "chain1.pem", "fullchain1.pem",
                                                          "privkey1.pem"]
     assert len(ledger_entries(run_certsmith)) == 1
+
+
+SKIPPED = re.compile(r"skipped: rate limited by the CA until (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$")
+
+
+def test_a_rate_limited_registered_domain_is_not_ordered_again_before_the_time(certsmith, sandbox, pebble,
+                                                                                proxy_factory):
+    proxy = proxy_factory(retry_after="3600")
+    run = runner(certsmith, sandbox, pebble, proxy)
+    first = run.certonly("wait.example.com")
+    assert first.returncode == 4, describe(first)
+    assert proxy.refused_orders == 1
+    until = UNTIL.search(error_lines(first)[0]).group(1)
+    backoffs = json.loads((run.work_dir / "issuance-ledger.json").read_text())["backoffs"]
+    assert [entry["names"] for entry in backoffs] == [["wait.example.com"]]
+
+    # Again, forced, or another name of the same registered domain: the CA would refuse, nothing is sent.
+    for names, extra in ((("wait.example.com",), ()), (("wait.example.com",), ("--force-renewal",)),
+                         (("www.example.com", "example.com"), ())):
+        again = run.certonly(*names, extra=extra)
+        assert again.returncode == 4, describe(again)
+        errors = error_lines(again)
+        assert len(errors) == 1, describe(again)
+        match = SKIPPED.search(errors[0])
+        assert match and match.group(1) == until, describe(again)
+        assert proxy.refused_orders == 1, "no order reaches the CA before the time"
+    assert not (run.config_dir / "live").exists() or not list((run.config_dir / "live").glob("*example.com"))
+
+    # Other registered domains are not held back.
+    proxy.refusing = False
+    other = run.certonly("other.test")
+    assert other.returncode == 0, describe(other)
+
+
+def test_renew_skips_a_rate_limited_lineage_without_asking_the_ca(certsmith, sandbox, pebble, proxy_factory):
+    proxy = proxy_factory(retry_after="7200")
+    proxy.refusing = False
+    run = runner(certsmith, sandbox, pebble, proxy)
+    assert run.certonly("held.example.com").returncode == 0
+    proxy.refusing = True
+    first = run("renew", "--force-renewal")
+    assert first.returncode == 1, describe(first)
+    assert proxy.refused_orders == 1
+    second = run("renew", "--force-renewal")
+    assert second.returncode == 1, describe(second)  # a failed lineage, as any renewal failure
+    errors = error_lines(second)
+    assert len(errors) == 1, describe(second)
+    assert errors[0].startswith("certsmith: error: held.example.com: renewal failed: skipped: rate limited "
+                                "by the CA until "), describe(second)
+    assert proxy.refused_orders == 1, "the CA was not asked again"
+    archive = run.config_dir / "archive" / "held.example.com"
+    assert sorted(p.name for p in archive.glob("cert*.pem")) == ["cert1.pem"]
+
+
+def test_a_rate_limited_placeholder_does_not_order_on_every_timer_run(certsmith, sandbox, pebble, proxy_factory):
+    proxy = proxy_factory(retry_after="3600")
+    run = runner(certsmith, sandbox, pebble, proxy)
+    boot = run.certonly("boot.limited.example.com", extra=("--bootstrap-self-signed",))
+    assert boot.returncode == 4, describe(boot)
+    assert (run.config_dir / "live" / "boot.limited.example.com" / "fullchain.pem").exists()
+    assert proxy.refused_orders == 1
+    metrics = sandbox / "certsmith.prom"
+    for _ in range(2):  # two timer ticks: the placeholder is always due, but the CA said to wait
+        tick = run("renew", "--metrics-file", str(metrics))
+        assert tick.returncode == 1, describe(tick)
+        assert "skipped: rate limited by the CA until" in tick.stderr, describe(tick)
+    assert proxy.refused_orders == 1
+    text = metrics.read_text()
+    assert ('certsmith_certificate_placeholder{lineage="boot.limited.example.com",kind="self-signed-bootstrap"} 1'
+            in text), text

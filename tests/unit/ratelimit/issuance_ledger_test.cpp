@@ -1,6 +1,7 @@
 #include "ratelimit/issuance_ledger.hpp"
 #include "ratelimit/rate_limit_guard.hpp"
 #include "store/atomic_file.hpp"
+#include "util/clock.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -115,12 +116,111 @@ TEST_CASE("limits apply to Let's Encrypt's server, or where the user set them") 
 TEST_CASE("a strict policy refuses before the order, a lenient one only warns") {
   auto work_dir = fresh_dir();
   ratelimit::after_issuance(work_dir, k_server, {"a.example.com"}, day_n(0));
-  ratelimit::set_policy({std::nullopt, 1, true});
-  CHECK_THROWS_AS(ratelimit::before_order(work_dir, k_server, {"a.example.com"}, day_n(1), true),
-                  ratelimit::LimitReached); // a renewal is still a duplicate
-  CHECK_NOTHROW(ratelimit::before_order(work_dir, k_server, {"b.example.com"}, day_n(1), false));
-  ratelimit::set_policy({std::nullopt, 1, false});
-  CHECK_NOTHROW(ratelimit::before_order(work_dir, k_server, {"a.example.com"}, day_n(1), false));
-  ratelimit::set_policy({});
+  ratelimit::Policy strict{std::nullopt, 1, true};
+  CHECK_THROWS_AS(
+      ratelimit::before_order(work_dir, strict, k_server, {"a.example.com"}, day_n(1), true),
+      ratelimit::LimitReached); // a renewal is still a duplicate
+  CHECK_NOTHROW(
+      ratelimit::before_order(work_dir, strict, k_server, {"b.example.com"}, day_n(1), false));
+  ratelimit::Policy lenient{std::nullopt, 1, false};
+  CHECK_NOTHROW(
+      ratelimit::before_order(work_dir, lenient, k_server, {"a.example.com"}, day_n(1), false));
+  std::filesystem::remove_all(work_dir);
+}
+
+TEST_CASE("only a previous real certificate for exactly the same names makes a renewal") {
+  std::vector<std::string> names{"a.example.com", "www.a.example.com"};
+  // A true renewal: same set, any order or case.
+  CHECK(ratelimit::counts_as_renewal({"WWW.a.example.com", "a.example.com"}, true, names));
+  // A bootstrap (or user) placeholder is live: the first real order is new.
+  CHECK_FALSE(ratelimit::counts_as_renewal(names, false, names));
+  // --cert-name X with new names: another set, a new order.
+  CHECK_FALSE(ratelimit::counts_as_renewal({"a.example.com"}, true, names));
+  CHECK_FALSE(ratelimit::counts_as_renewal({"a.example.com", "www.a.example.com", "b.example.com"},
+                                           true, names));
+  // No previous certificate.
+  CHECK_FALSE(ratelimit::counts_as_renewal({}, true, {}));
+}
+
+TEST_CASE("a rateLimited answer holds back orders for the same registered domains until its end") {
+  auto work_dir = fresh_dir();
+  ratelimit::after_rate_limited(work_dir, k_server, {"www.example.co.uk"}, day_n(2), day_n(0));
+  auto ledger = IssuanceLedger::load(work_dir);
+  REQUIRE(ledger.backoffs().size() == 1);
+  CHECK(ledger.backoff_until(k_server, {"shop.example.co.uk"}, day_n(1)) == day_n(2));
+  CHECK_FALSE(ledger.backoff_until(k_server, {"other.co.uk"}, day_n(1)));
+  CHECK_FALSE(ledger.backoff_until("https://other.test/dir", {"www.example.co.uk"}, day_n(1)));
+  CHECK_FALSE(ledger.backoff_until(k_server, {"www.example.co.uk"}, day_n(2)));
+
+  // Whatever the policy (none, lenient): the CA would refuse, so nothing is sent.
+  ratelimit::Policy none;
+  try {
+    ratelimit::before_order(work_dir, none, k_server, {"example.co.uk"}, day_n(1), true);
+    FAIL("no refusal");
+  } catch (const ratelimit::RateLimitedByCa& refused) {
+    CHECK(std::string(refused.what()) ==
+          "skipped: rate limited by the CA until " + util::rfc3339_utc(day_n(2)));
+    CHECK(refused.exit_code() == ExitCode::acme);
+  }
+  CHECK_NOTHROW(
+      ratelimit::before_order(work_dir, none, k_server, {"other.co.uk"}, day_n(1), false));
+  CHECK_NOTHROW(
+      ratelimit::before_order(work_dir, none, k_server, {"example.co.uk"}, day_n(3), false));
+
+  // A later save (an issuance) after the end drops it.
+  ratelimit::after_issuance(work_dir, k_server, {"other.co.uk"}, day_n(3));
+  CHECK(IssuanceLedger::load(work_dir).backoffs().empty());
+  std::filesystem::remove_all(work_dir);
+}
+
+TEST_CASE("hostile times in the ledger are dropped, not turned into time points") {
+  auto work_dir = fresh_dir();
+  auto path = work_dir / "issuance-ledger.json";
+  std::string good = "{\"server\":\"" + k_server + "\",\"time\":1700000000,\"names\":[\"a.test\"]}";
+  for (const char* time : {"-1", "9223372036854775807", "-9223372036854775808",
+                           "18446744073709551615", "99999999999999999999999", "7258118401"}) {
+    std::string bad =
+        "{\"server\":\"" + k_server + "\",\"time\":" + time + ",\"names\":[\"b.test\"]}";
+    std::string until = std::string("{\"server\":\"") + k_server + "\",\"until\":" + time +
+                        ",\"names\":[\"b.test\"]}";
+    store::write_file_atomic(path,
+                             "{\"version\":1,\"issuances\":[" + good + "," + bad +
+                                 "],\"backoffs\":[" + until + "]}",
+                             0600);
+    auto ledger = IssuanceLedger::load(work_dir);
+    INFO(time);
+    // 99999999999999999999999 is a float to the parser: the whole file is damaged.
+    if (std::string(time) == "99999999999999999999999") {
+      CHECK(ledger.issuances().empty());
+      continue;
+    }
+    REQUIRE(ledger.issuances().size() == 1);
+    CHECK(ledger.issuances()[0].names == std::vector<std::string>{"a.test"});
+    CHECK(ledger.backoffs().empty());
+  }
+  // Wrong types anywhere: the file is damaged, a new ledger starts.
+  for (const char* hostile :
+       {"{\"version\":1,\"issuances\":[{\"server\":\"s\",\"time\":1.5e300,\"names\":[]}]}",
+        "{\"version\":1,\"issuances\":[],\"backoffs\":[{\"server\":\"s\",\"until\":\"soon\","
+        "\"names\":[]}]}",
+        "{\"version\":1,\"issuances\":[],\"backoffs\":{\"a\":1}}",
+        "{\"version\":1,\"issuances\":[],\"backoffs\":[{\"server\":\"s\",\"until\":true,\"names\":["
+        "]}]}"}) {
+    store::write_file_atomic(path, hostile, 0600);
+    auto ledger = IssuanceLedger::load(work_dir);
+    CHECK(ledger.issuances().empty());
+    CHECK(ledger.backoffs().empty());
+  }
+  std::filesystem::remove_all(work_dir);
+}
+
+TEST_CASE("a huge ledger file is not read whole") {
+  auto work_dir = fresh_dir();
+  {
+    std::string big(17 * 1024 * 1024, ' ');
+    big.replace(0, 30, "{\"version\":1,\"issuances\":[  ");
+    store::write_file_atomic(work_dir / "issuance-ledger.json", big, 0600);
+  }
+  CHECK(IssuanceLedger::load(work_dir).issuances().empty());
   std::filesystem::remove_all(work_dir);
 }
