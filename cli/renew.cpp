@@ -151,13 +151,22 @@ int run_renew(const Options& options) {
   util::SystemProcessRunner process_runner;
   auto lock = store::TreeLock::acquire(renew.paths);
   auto started = clock.now();
-  issuance::RenewSummary summary = issuance::renew_all(renew, *transport, clock, process_runner);
+  issuance::RenewSummary summary;
+  try {
+    summary = issuance::renew_all(renew, *transport, clock, process_runner);
+  } catch (...) {
+    // The collector must see this run failed, not the last good run's file.
+    if (!options.metrics_file.empty())
+      issuance::write_renew_metrics(options.metrics_file, renew.paths, {},
+                                    {started, clock.now(), false}, options.dry_run);
+    throw;
+  }
 
   if (options.json)
     std::fputs((summary_json(summary, options.dry_run).dump(2) + "\n").c_str(), stdout);
   else
     print_summary(summary, options.dry_run, clock.now());
-  // After the summary: a metrics file that cannot be written must not hide what was renewed.
+  // After the summary; a metrics file that cannot be written is a warning, not a failed renewal.
   if (!options.metrics_file.empty())
     issuance::write_renew_metrics(options.metrics_file, renew.paths, summary,
                                   {started, clock.now()}, options.dry_run);

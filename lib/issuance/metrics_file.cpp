@@ -1,8 +1,12 @@
 #include "issuance/metrics_file.hpp"
 
+#include "issuance/fallback.hpp"
 #include "renew/record_file.hpp"
 #include "store/atomic_file.hpp"
+#include "store/lineage.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/unix_time.hpp"
 
 #include <fmt/format.h>
 
@@ -17,9 +21,7 @@ std::filesystem::path attempts_path(const std::filesystem::path& work_dir) {
   return work_dir / "renewal-attempts";
 }
 
-long long unix_seconds(std::chrono::system_clock::time_point when) {
-  return std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count();
-}
+using util::unix_seconds;
 
 /// A label value as the exposition format wants it: backslash, double quote
 /// and line feed escaped (lineage names are checked elsewhere; this is the
@@ -43,6 +45,20 @@ void family(std::string& text, std::string_view name, std::string_view help) {
   text += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
 }
 
+/// What each lineage of the summary serves, from its renewal conf; a lineage
+/// whose conf cannot be read has no line.
+LiveKinds live_kinds_of(const store::TreePaths& paths, const RenewSummary& summary) {
+  LiveKinds kinds;
+  for (const auto& outcome : summary.outcomes) {
+    try {
+      auto lineage = store::Lineage::load_for_check(paths, outcome.name);
+      kinds[outcome.name] = std::string(live_kind_name(live_kind_of(lineage.params())));
+    } catch (const Error&) {
+    }
+  }
+  return kinds;
+}
+
 } // namespace
 
 RenewalAttempts merge_attempts(const RenewalAttempts& previous, const RenewSummary& summary,
@@ -58,7 +74,7 @@ RenewalAttempts merge_attempts(const RenewalAttempts& previous, const RenewSumma
 }
 
 std::string renew_metrics_text(const RenewSummary& summary, const RenewalAttempts& attempts,
-                               RunTimes times) {
+                               RunTimes times, const LiveKinds& live_kinds) {
   std::string text;
   family(text, "certsmith_certificate_expiry_timestamp_seconds",
          "notAfter of the certificate a lineage serves, as a Unix time.");
@@ -79,6 +95,13 @@ std::string renew_metrics_text(const RenewSummary& summary, const RenewalAttempt
     text += fmt::format("certsmith_renewal_last_attempt_success{{lineage=\"{}\"}} {}\n",
                         label_value(name), attempt.succeeded ? 1 : 0);
 
+  family(text, "certsmith_certificate_placeholder",
+         "1 while a lineage serves a self-signed or user fallback instead of a certificate from "
+         "the CA; kind says which.");
+  for (const auto& [name, kind] : live_kinds)
+    text += fmt::format("certsmith_certificate_placeholder{{lineage=\"{}\",kind=\"{}\"}} {}\n",
+                        label_value(name), label_value(kind), kind == "real" ? 0 : 1);
+
   int renewed = 0, failed = 0;
   for (const auto& outcome : summary.outcomes) {
     renewed += outcome.action == LineageOutcome::Action::renewed;
@@ -89,6 +112,10 @@ std::string renew_metrics_text(const RenewSummary& summary, const RenewalAttempt
   text += fmt::format("certsmith_renew_run_timestamp_seconds {}\n", unix_seconds(times.finished));
   family(text, "certsmith_renew_run_duration_seconds", "How long the last renew run took.");
   text += fmt::format("certsmith_renew_run_duration_seconds {:.3f}\n", duration);
+  family(text, "certsmith_renew_run_success",
+         "1 when the last renew run ended with no failed lineage, 0 when one failed or the run "
+         "stopped with an error.");
+  text += fmt::format("certsmith_renew_run_success {}\n", times.completed && failed == 0 ? 1 : 0);
   family(text, "certsmith_lineages_total", "Lineages the last renew run examined.");
   text += fmt::format("certsmith_lineages_total {}\n", summary.outcomes.size());
   family(text, "certsmith_lineages_renewed", "Lineages the last renew run renewed.");
@@ -105,18 +132,23 @@ RenewalAttempts load_attempts(const std::filesystem::path& work_dir) {
   } catch (const StorageError&) {
     return {}; // absent or unreadable: the history starts again
   }
+  bool out_of_range = false;
   RenewalAttempts attempts;
   bool sound = renew::parse_records(
       text, k_attempts_magic, 3, [&](const std::vector<std::string_view>& fields) {
         auto name = renew::unescape_field(fields[0]);
-        auto when = renew::parse_integer_field(fields[1]);
+        auto seconds = renew::parse_integer_field(fields[1]);
+        auto when = seconds ? util::time_from_unix(*seconds) : std::nullopt;
+        out_of_range = out_of_range || (seconds && !when);
         if (!name || name->empty() || name->find('/') != std::string::npos || !when ||
             (fields[2] != "ok" && fields[2] != "failed"))
           return false;
-        attempts[*name] = {std::chrono::system_clock::time_point(std::chrono::seconds(*when)),
-                           fields[2] == "ok"};
+        attempts[*name] = {*when, fields[2] == "ok"};
         return true;
       });
+  if (!sound)
+    util::log_warning("{}: {}; the renewal attempts start again", attempts_path(work_dir).string(),
+                      out_of_range ? "a time out of range" : "damaged or foreign");
   return sound ? attempts : RenewalAttempts{};
 }
 
@@ -129,18 +161,28 @@ void save_attempts(const std::filesystem::path& work_dir, const RenewalAttempts&
   store::write_file_atomic(attempts_path(work_dir), writer.finish(), 0600);
 }
 
-void write_renew_metrics(const std::filesystem::path& metrics_file, const store::TreePaths& paths,
+bool write_renew_metrics(const std::filesystem::path& metrics_file, const store::TreePaths& paths,
                          const RenewSummary& summary, RunTimes times, bool dry_run) {
-  RenewalAttempts attempts = load_attempts(paths.work_dir);
-  if (!dry_run) {
-    attempts = merge_attempts(attempts, summary, times.finished);
+  if (dry_run) { // simulated counts must not replace what the collector reports
+    util::log_debug("dry run: the metrics file {} is not written", metrics_file.string());
+    return true;
+  }
+  try {
+    RenewalAttempts attempts =
+        merge_attempts(load_attempts(paths.work_dir), summary, times.finished);
     std::erase_if(attempts, [&](const auto& entry) {
       std::error_code error;
       return !std::filesystem::exists(paths.renewal_conf(entry.first), error);
     });
     save_attempts(paths.work_dir, attempts);
+    store::write_file_atomic(
+        metrics_file, renew_metrics_text(summary, attempts, times, live_kinds_of(paths, summary)),
+        0644);
+    return true;
+  } catch (const Error& error) {
+    util::log_warning("the metrics file was not written: {}", error.what());
+    return false;
   }
-  store::write_file_atomic(metrics_file, renew_metrics_text(summary, attempts, times), 0644);
 }
 
 } // namespace certsmith::issuance

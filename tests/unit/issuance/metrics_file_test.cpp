@@ -1,4 +1,5 @@
 #include "issuance/metrics_file.hpp"
+#include "renew/record_file.hpp"
 #include "store/atomic_file.hpp"
 
 #include <catch2/catch.hpp>
@@ -125,12 +126,64 @@ TEST_CASE("a lineage whose renewal conf is gone drops out of the record") {
   std::filesystem::remove_all(paths.config_dir.parent_path());
 }
 
-TEST_CASE("a dry run reports but does not record its attempts") {
+TEST_CASE("a dry run writes neither the metrics file nor its attempts") {
   auto work_dir = fresh_dir();
   issuance::RenewSummary summary;
   summary.outcomes = {outcome("dry", LineageOutcome::Action::renewed, 5)};
-  issuance::write_renew_metrics(work_dir / "m.prom", store::TreePaths::under(work_dir), summary,
-                                {at(1), at(2)}, true);
+  CHECK(issuance::write_renew_metrics(work_dir / "m.prom", store::TreePaths::under(work_dir),
+                                      summary, {at(1), at(2)}, true));
+  CHECK_FALSE(std::filesystem::exists(work_dir / "m.prom"));
   CHECK(issuance::load_attempts(store::TreePaths::under(work_dir).work_dir).empty());
+  std::filesystem::remove_all(work_dir);
+}
+
+TEST_CASE("a run that stopped with an error is reported as failed, with its duration") {
+  std::string text = issuance::renew_metrics_text({}, {}, {at(10), at(13), false});
+  CHECK(contains(text, "certsmith_renew_run_success 0"));
+  CHECK(contains(text, "certsmith_renew_run_duration_seconds 3.000"));
+  CHECK(contains(text, "certsmith_renew_run_timestamp_seconds 13"));
+  issuance::RenewSummary fine;
+  fine.outcomes = {outcome("a", LineageOutcome::Action::not_due, 5)};
+  CHECK(contains(issuance::renew_metrics_text(fine, {}, {at(1), at(2)}),
+                 "certsmith_renew_run_success 1"));
+  fine.outcomes.push_back(outcome("b", LineageOutcome::Action::failed, 5));
+  CHECK(contains(issuance::renew_metrics_text(fine, {}, {at(1), at(2)}),
+                 "certsmith_renew_run_success 0"));
+}
+
+TEST_CASE("a gauge says which lineages serve a placeholder") {
+  std::string text = issuance::renew_metrics_text(
+      {}, {}, {at(1), at(2)}, {{"boot", "self-signed-bootstrap"}, {"ok", "real"}});
+  CHECK(contains(text, "certsmith_certificate_placeholder{lineage=\"boot\",kind=\"self-signed-"
+                       "bootstrap\"} 1"));
+  CHECK(contains(text, "certsmith_certificate_placeholder{lineage=\"ok\",kind=\"real\"} 0"));
+}
+
+TEST_CASE("a metrics file that cannot be written is a warning, not an error") {
+  auto paths = store::TreePaths::under(fresh_dir());
+  CHECK_FALSE(issuance::write_renew_metrics(paths.work_dir / "missing" / "m.prom", paths, {},
+                                            {at(1), at(2)}, false));
+  std::filesystem::remove_all(paths.config_dir.parent_path());
+}
+
+TEST_CASE("hostile times in the renewal attempts are refused, not turned into time points") {
+  auto work_dir = fresh_dir();
+  auto file_with = [](const char* when) {
+    renew::RecordWriter writer("certsmith renewal-attempts 1");
+    writer.add({"name", when, "ok"});
+    return writer.finish();
+  };
+  store::write_file_atomic(work_dir / "renewal-attempts", file_with("1700000000"), 0600);
+  REQUIRE(issuance::load_attempts(work_dir).size() == 1); // the file itself is sound
+  for (const char* when : {"-1", "9223372036854775807", "-9223372036854775808",
+                           "99999999999999999999", "7258118401", "1e9", "0x10"}) {
+    store::write_file_atomic(work_dir / "renewal-attempts", file_with(when), 0600);
+    INFO(when);
+    CHECK(issuance::load_attempts(work_dir).empty());
+  }
+  // A huge file is not read whole.
+  store::write_file_atomic(work_dir / "renewal-attempts",
+                           "certsmith renewal-attempts 1\n" + std::string(17 << 20, 'x'), 0600);
+  CHECK(issuance::load_attempts(work_dir).empty());
   std::filesystem::remove_all(work_dir);
 }
