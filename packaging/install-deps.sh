@@ -14,6 +14,7 @@ test_packages=(
   clang libclang-rt-14-dev
   python3-aiosmtpd # test_notify.py: the local SMTP server
   python3-prometheus-client # test_metrics.py: the Prometheus text-format parser
+  python3-pytest-xdist # tests/run.sh runs several end-to-end test files at once
 )
 
 usage() {

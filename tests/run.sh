@@ -81,8 +81,9 @@ test_suite() { # test_suite LABEL BUILD_DIR: unit tests, then end-to-end tests
   count_ctest "$logdir/ctest.out"
 
   step "$label: end-to-end tests (pytest, real Pebble)"
-  if CERTSMITH_BIN="$repo/$dir/certsmith" "$python" -m pytest -q -p no:cacheprovider tests/e2e \
-    ${pytest_args[@]+"${pytest_args[@]}"} | tee "$logdir/pytest.out"; then
+  if CERTSMITH_BIN="$repo/$dir/certsmith" "$python" -m pytest -q -p no:cacheprovider \
+    ${parallel_e2e[@]+"${parallel_e2e[@]}"} tests/e2e ${pytest_args[@]+"${pytest_args[@]}"} \
+    | tee "$logdir/pytest.out"; then
     record "$label e2e tests" passed
   else
     record "$label e2e tests" failed
@@ -99,6 +100,14 @@ sanitizer_env() {
 
 step "dependencies"
 bash "$repo/packaging/install-deps.sh" --test
+
+# The end-to-end tests mostly wait on Pebble, certbot and timeouts, not on the CPU: run several test
+# files at once (pytest-xdist; a file's tests stay together because they share its Pebble).
+e2e_workers=${CERTSMITH_E2E_WORKERS:-4}
+parallel_e2e=()
+if [[ $e2e_workers -gt 1 ]] && "$python" -c 'import xdist' 2>/dev/null; then
+  parallel_e2e=(-n "$e2e_workers" --dist loadfile)
+fi
 
 step "release: configure and build (build, RelWithDebInfo)"
 release_built=0

@@ -45,11 +45,16 @@ def certsmith() -> Path:
 
 
 def _start_pebble(workdir: Path, options: dict) -> PebbleEnv:
-    env = PebbleEnv(workdir, **options)
-    try:
-        return env.start()
-    except HarnessError as e:
-        pytest.fail(str(e), pytrace=False)
+    # Ports are picked free, then bound by Pebble a moment later; with tests running in parallel
+    # (pytest-xdist) another process can take one in between, so a failed start is retried on new ports.
+    for attempt in range(3):
+        env = PebbleEnv(workdir / f"start-{attempt}" if attempt else workdir, **options)
+        try:
+            return env.start()
+        except HarnessError as e:
+            if attempt == 2:
+                pytest.fail(str(e), pytrace=False)
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")
