@@ -2,6 +2,7 @@
 
 #include "store/atomic_file.hpp"
 #include "util/error.hpp"
+#include "util/file_lock.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -25,25 +26,6 @@ constexpr int k_max_attempts = 64;
 
 std::string reason(int error) {
   return std::strerror(error);
-}
-
-// Returns 0 or the errno of the failed lock attempt.
-int try_write_lock(int fd) {
-  struct flock request {};
-  request.l_type = F_WRLCK;
-  request.l_whence = SEEK_SET;
-  request.l_start = 0;
-  request.l_len = 0; // the whole file, as Python's fcntl.lockf(fd, LOCK_EX | LOCK_NB)
-#ifdef F_OFD_SETLK
-  if (::fcntl(fd, F_OFD_SETLK, &request) == 0) {
-    return 0;
-  }
-  if (errno != EINVAL) {
-    return errno;
-  }
-  // A kernel before 3.15: per-process locks, still exclusive against certbot.
-#endif
-  return ::fcntl(fd, F_SETLK, &request) == 0 ? 0 : errno;
 }
 
 // certbot's _lock_success: the locked file must still be the one at `path`,
@@ -74,7 +56,7 @@ int lock_one(const std::filesystem::path& path) {
       throw StorageError(
           fmt::format("{}: cannot open lock file ({})", path.string(), reason(errno)));
     }
-    int error = try_write_lock(fd);
+    int error = util::try_write_lock(fd);
     if (error != 0) {
       ::close(fd);
       if (error == EAGAIN || error == EACCES) {

@@ -1,5 +1,7 @@
 #include "util/log_rotation.hpp"
 
+#include "util/file_lock.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -50,16 +52,8 @@ int lock_directory(int dir_fd, bool& held, LogRotation& result) {
       last_error = errno;
       break;
     }
-    struct flock request {};
-    request.l_type = F_WRLCK;
-    request.l_whence = SEEK_SET;
-#ifdef F_OFD_SETLK
-    int status = ::fcntl(fd, F_OFD_SETLK, &request);
-#else
-    int status = ::fcntl(fd, F_SETLK, &request);
-#endif
-    if (status != 0) {
-      last_error = errno;
+    if (int status = try_write_lock(fd); status != 0) {
+      last_error = status;
       ::close(fd);
       held = last_error == EAGAIN || last_error == EACCES;
       if (!held)
