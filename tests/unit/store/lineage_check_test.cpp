@@ -6,27 +6,15 @@
 #include <filesystem>
 
 using namespace certsmith::store;
+using certsmith::store::test::lineage_with_versions;
 using certsmith::store::test::make_certificate_files;
 using certsmith::store::test::slurp;
 using certsmith::store::test::spit;
+using certsmith::store::test::standalone_params;
 using certsmith::store::test::TempTree;
 namespace fs = std::filesystem;
 
 namespace {
-
-RenewalParams some_params() {
-  RenewalParams params;
-  params.authenticator = "standalone";
-  params.server = "https://127.0.0.1:14000/dir";
-  return params;
-}
-
-// A lineage at version 2 (version 1 still in the archive).
-Lineage two_versions(const TreePaths& paths, const std::string& name = "example.com") {
-  Lineage lineage = create_lineage(paths, name, make_certificate_files(name), some_params());
-  save_successor(lineage, make_certificate_files(name), some_params());
-  return Lineage::load_for_check(paths, name);
-}
 
 LineageCheck check(const TreePaths& paths, const std::string& name = "example.com") {
   return check_lineage(paths, Lineage::load_for_check(paths, name));
@@ -36,7 +24,7 @@ LineageCheck check(const TreePaths& paths, const std::string& name = "example.co
 
 TEST_CASE("lineage check: a lineage as certsmith writes it is consistent") {
   TempTree tree;
-  two_versions(tree.paths());
+  lineage_with_versions(tree.paths(), "example.com", 2);
   LineageCheck result = check(tree.paths());
   CHECK(result.ok());
   CHECK(result.problem.empty());
@@ -45,7 +33,7 @@ TEST_CASE("lineage check: a lineage as certsmith writes it is consistent") {
 
 TEST_CASE("lineage check: a missing link is named and repairable to the current version") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   fs::remove(lineage.chain_path());
   LineageCheck result = check(tree.paths());
   CHECK_THAT(result.problem, Catch::Contains("chain.pem: missing"));
@@ -56,7 +44,7 @@ TEST_CASE("lineage check: a missing link is named and repairable to the current 
 
 TEST_CASE("lineage check: a dangling link is not repaired by rolling back to an older version") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   fs::remove(tree.paths().lineage_archive_dir("example.com") / "chain2.pem");
   LineageCheck result = check(tree.paths());
   CHECK_THAT(result.problem, Catch::Contains("chain.pem: points to ../../archive/example.com/"
@@ -71,7 +59,7 @@ TEST_CASE("lineage check: a dangling link is not repaired by rolling back to an 
 
 TEST_CASE("lineage check: links of an incomplete version move forward to a newer complete one") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   // A crash after version 2 was written, before the links left version 1.
   for (const auto& link : lineage.links()) {
     auto target = fs::read_symlink(link).string();
@@ -86,7 +74,7 @@ TEST_CASE("lineage check: links of an incomplete version move forward to a newer
 
 TEST_CASE("lineage check: links that disagree never go below the newest version they name") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   fs::remove(lineage.privkey_path());
   fs::create_symlink("../../archive/example.com/privkey1.pem", lineage.privkey_path());
   fs::remove(tree.paths().lineage_archive_dir("example.com") / "cert2.pem");
@@ -99,7 +87,7 @@ TEST_CASE("lineage check: links that disagree never go below the newest version 
 
 TEST_CASE("lineage check: no repair is offered for a live directory outside config/live") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   // The conf names links in another directory, one of them missing there.
   auto elsewhere = tree.root() / "elsewhere";
   fs::create_directories(elsewhere);
@@ -120,7 +108,7 @@ TEST_CASE("lineage check: no repair is offered for a live directory outside conf
 
 TEST_CASE("lineage check: an archive file may be a symlink to a regular file in config/archive") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   // certbot follows such links (storage.py's checks use os.path.exists).
   auto archive = tree.paths().lineage_archive_dir("example.com");
   fs::create_directories(tree.paths().archive_dir() / "shared");
@@ -135,7 +123,7 @@ TEST_CASE("lineage check: an archive file may be a symlink to a regular file in 
 
 TEST_CASE("lineage check: links at different versions are flagged") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   fs::remove(lineage.privkey_path());
   fs::create_symlink("../../archive/example.com/privkey1.pem", lineage.privkey_path());
   LineageCheck result = check(tree.paths());
@@ -147,7 +135,7 @@ TEST_CASE("lineage check: links at different versions are flagged") {
 
 TEST_CASE("lineage check: a link out of the archive dir is flagged, never trusted") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   // A file of the right name elsewhere: a link may not lead there, even to a good certificate.
   fs::create_directories(tree.root() / "elsewhere");
   fs::copy_file(lineage.cert_path(), tree.root() / "elsewhere" / "cert2.pem");
@@ -161,7 +149,7 @@ TEST_CASE("lineage check: a link out of the archive dir is flagged, never truste
 
 TEST_CASE("lineage check: a plain file in a link's place is not repairable") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   std::string pem = slurp(lineage.cert_path());
   fs::remove(lineage.cert_path());
   spit(lineage.cert_path(), pem);
@@ -177,7 +165,7 @@ TEST_CASE("lineage check: a plain file in a link's place is not repairable") {
 
 TEST_CASE("lineage check: a private key that does not match the certificate") {
   TempTree tree;
-  two_versions(tree.paths());
+  lineage_with_versions(tree.paths(), "example.com", 2);
   auto archive = tree.paths().lineage_archive_dir("example.com");
   spit(archive / "privkey2.pem", make_certificate_files("other.example").privkey_pem);
   LineageCheck result = check(tree.paths());
@@ -188,7 +176,7 @@ TEST_CASE("lineage check: a private key that does not match the certificate") {
 
 TEST_CASE("lineage check: fullchain must be cert followed by chain") {
   TempTree tree;
-  two_versions(tree.paths());
+  lineage_with_versions(tree.paths(), "example.com", 2);
   auto archive = tree.paths().lineage_archive_dir("example.com");
   spit(archive / "fullchain2.pem", slurp(archive / "cert2.pem"));
   CHECK_THAT(check(tree.paths()).problem,
@@ -197,7 +185,7 @@ TEST_CASE("lineage check: fullchain must be cert followed by chain") {
 
 TEST_CASE("lineage check: hostile file contents are reported, not thrown") {
   TempTree tree;
-  two_versions(tree.paths());
+  lineage_with_versions(tree.paths(), "example.com", 2);
   auto archive = tree.paths().lineage_archive_dir("example.com");
   SECTION("a certificate that is not PEM") {
     spit(archive / "cert2.pem", "-----BEGIN CERTIFICATE-----\n\x01\xff garbage\n");
@@ -231,7 +219,7 @@ TEST_CASE("lineage check: hostile file contents are reported, not thrown") {
 
 TEST_CASE("check_archive_version names the first missing file") {
   TempTree tree;
-  two_versions(tree.paths());
+  lineage_with_versions(tree.paths(), "example.com", 2);
   auto archive = tree.paths().lineage_archive_dir("example.com");
   CHECK(check_archive_version(tree.paths(), archive, 1).empty());
   CHECK_THAT(check_archive_version(tree.paths(), archive, 3),

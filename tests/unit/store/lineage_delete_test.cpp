@@ -14,18 +14,11 @@ using namespace certsmith::store;
 using certsmith::store::test::make_certificate_files;
 using certsmith::store::test::slurp;
 using certsmith::store::test::spit;
+using certsmith::store::test::standalone_params;
 using certsmith::store::test::TempTree;
 namespace fs = std::filesystem;
 
 namespace {
-
-RenewalParams standalone_params() {
-  RenewalParams params;
-  params.authenticator = "standalone";
-  params.server = "https://127.0.0.1:14000/dir";
-  params.key_type = "ecdsa";
-  return params;
-}
 
 // Every path below root, symlinks not followed, relative to root.
 std::set<std::string> listing(const fs::path& root) {
@@ -51,9 +44,9 @@ struct DeleteFixture {
   TreePaths paths = tree.paths();
   DeleteFixture() {
     create_lineage(paths, "a.example.com", make_certificate_files("a.example.com"),
-                   standalone_params());
+                   standalone_params("ecdsa"));
     create_lineage(paths, "b.example.com", make_certificate_files("b.example.com"),
-                   standalone_params());
+                   standalone_params("ecdsa"));
   }
 };
 

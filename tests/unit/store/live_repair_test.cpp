@@ -11,28 +11,17 @@
 using certsmith::StorageError;
 using certsmith::UsageError;
 using namespace certsmith::store;
+using certsmith::store::test::lineage_with_versions;
 using certsmith::store::test::make_certificate_files;
 using certsmith::store::test::slurp;
 using certsmith::store::test::spit;
+using certsmith::store::test::standalone_params;
 using certsmith::store::test::TempTree;
 namespace fs = std::filesystem;
 
 namespace {
 
 const char* const k_kinds[] = {"cert", "privkey", "chain", "fullchain"};
-
-RenewalParams some_params() {
-  RenewalParams params;
-  params.authenticator = "standalone";
-  params.server = "https://127.0.0.1:14000/dir";
-  return params;
-}
-
-Lineage two_versions(const TreePaths& paths, const std::string& name = "example.com") {
-  Lineage lineage = create_lineage(paths, name, make_certificate_files(name), some_params());
-  save_successor(lineage, make_certificate_files(name), some_params());
-  return Lineage::load_for_check(paths, name);
-}
 
 // Every live link is relative and names version `version` of the lineage's archive.
 void check_points_at(const TreePaths& paths, const std::string& name, int version) {
@@ -62,7 +51,7 @@ void set_conf_value(const TreePaths& paths, const std::string& name, const std::
 
 TEST_CASE("live repair: a link to the wrong file is repaired, keeping the user's files") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   spit(lineage.live_dir() / "user-notes.txt", "mine\n");
   fs::remove(lineage.chain_path());
   fs::create_symlink("../../archive/example.com/cert2.pem", lineage.chain_path());
@@ -78,7 +67,7 @@ TEST_CASE("live repair: a link to the wrong file is repaired, keeping the user's
 
 TEST_CASE("live repair: never rolls the links back below the version they name") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   auto archive = tree.paths().lineage_archive_dir("example.com");
   // Version 1 is complete, but its key may be revoked or its certificate expired.
   SECTION("a file of the named version is missing") {
@@ -100,7 +89,7 @@ TEST_CASE("live repair: never rolls the links back below the version they name")
 TEST_CASE("live repair: links of an incomplete version move forward to a newer complete one") {
   TempTree tree;
   Lineage lineage = create_lineage(tree.paths(), "example.com",
-                                   make_certificate_files("example.com"), some_params());
+                                   make_certificate_files("example.com"), standalone_params());
   auto archive = tree.paths().lineage_archive_dir("example.com");
   // A crash after version 2's files were written, before the links were switched.
   auto files = make_certificate_files("example.com");
@@ -115,7 +104,7 @@ TEST_CASE("live repair: links of an incomplete version move forward to a newer c
 
 TEST_CASE("live repair: a missing link and links that disagree are repaired") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   fs::remove(lineage.fullchain_path());
   fs::remove(lineage.chain_path());
   fs::create_symlink("../../archive/example.com/chain1.pem", lineage.chain_path());
@@ -125,7 +114,7 @@ TEST_CASE("live repair: a missing link and links that disagree are repaired") {
 
 TEST_CASE("live repair: consistent links are rewritten relative into archive_dir, as certbot") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   auto archive = fs::absolute(tree.paths().lineage_archive_dir("example.com"));
   // Absolute links (as an old tool or a restored backup may leave) at version 1.
   for (const char* kind : k_kinds) {
@@ -145,7 +134,7 @@ TEST_CASE("live repair: consistent links are rewritten relative into archive_dir
 
 TEST_CASE("live repair: a missing live directory is recreated") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   fs::remove_all(lineage.live_dir());
   CHECK(repair_live_links(tree.paths(), "example.com").version == 2);
   check_points_at(tree.paths(), "example.com", 2);
@@ -153,7 +142,7 @@ TEST_CASE("live repair: a missing live directory is recreated") {
 
 TEST_CASE("live repair: refusals change nothing") {
   TempTree tree;
-  Lineage lineage = two_versions(tree.paths());
+  Lineage lineage = lineage_with_versions(tree.paths(), "example.com", 2);
   auto live = lineage.live_dir();
 
   SECTION("an archive_dir outside config/archive") {

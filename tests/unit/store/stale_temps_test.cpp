@@ -13,18 +13,11 @@ using namespace certsmith::store;
 using certsmith::store::test::make_certificate_files;
 using certsmith::store::test::slurp;
 using certsmith::store::test::spit;
+using certsmith::store::test::standalone_params;
 using certsmith::store::test::TempTree;
 namespace fs = std::filesystem;
 
 namespace {
-
-RenewalParams standalone_params() {
-  RenewalParams params;
-  params.authenticator = "standalone";
-  params.server = "https://127.0.0.1:14000/dir";
-  params.key_type = "ecdsa";
-  return params;
-}
 
 bool present(const fs::path& path) {
   return fs::exists(fs::symlink_status(path));
@@ -95,14 +88,16 @@ TEST_CASE("stale temps: a renewal removes what a killed write left, and nothing 
   TempTree tree;
   auto paths = tree.paths();
   auto lineage = create_lineage(paths, "example.com", make_certificate_files("example.com"),
-                                standalone_params());
-  create_lineage(paths, "other.org", make_certificate_files("other.org"), standalone_params());
+                                standalone_params("ecdsa"));
+  create_lineage(paths, "other.org", make_certificate_files("other.org"),
+                 standalone_params("ecdsa"));
   auto leftovers = plant_crash_leftovers(paths, "example.com");
   auto look_alikes = plant_look_alikes(paths, "example.com", "other.org");
   auto live_temp = paths.live_dir() / ".README.tmp.abcdef";
   spit(live_temp, "half a README");
 
-  CHECK(save_successor(lineage, make_certificate_files("example.com"), standalone_params()) == 2);
+  CHECK(save_successor(lineage, make_certificate_files("example.com"),
+                       standalone_params("ecdsa")) == 2);
 
   for (const auto& path : leftovers) {
     CAPTURE(path);
@@ -124,7 +119,8 @@ TEST_CASE("stale temps: creating a lineage removes a killed creation's temp file
           "[store][lineage]") {
   TempTree tree;
   auto paths = tree.paths();
-  create_lineage(paths, "other.org", make_certificate_files("other.org"), standalone_params());
+  create_lineage(paths, "other.org", make_certificate_files("other.org"),
+                 standalone_params("ecdsa"));
   auto leftovers = plant_crash_leftovers(paths, "example.com");
   // Rename the planted files to what a killed first creation writes: version 1.
   auto archive = paths.lineage_archive_dir("example.com");
@@ -142,7 +138,8 @@ TEST_CASE("stale temps: creating a lineage removes a killed creation's temp file
   auto other_temp = paths.renewal_dir() / ".other.org.conf.tmp.abcdef";
   spit(other_temp, "another lineage's");
 
-  create_lineage(paths, "example.com", make_certificate_files("example.com"), standalone_params());
+  create_lineage(paths, "example.com", make_certificate_files("example.com"),
+                 standalone_params("ecdsa"));
 
   for (const auto& path : leftovers) {
     CAPTURE(path);
@@ -170,7 +167,7 @@ TEST_CASE("lineage: load_for_check reads the conf only; verify checks the links"
   TempTree tree;
   auto paths = tree.paths();
   auto created = create_lineage(paths, "example.com", make_certificate_files("example.com"),
-                                standalone_params());
+                                standalone_params("ecdsa"));
   auto chain_link = created.live_dir() / "chain.pem";
   fs::remove(chain_link);
   auto pending = paths.live_dir() / ".example.com.new";

@@ -108,4 +108,20 @@ void spit(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
+RenewalParams standalone_params(const std::string& key_type) {
+  RenewalParams params;
+  params.authenticator = "standalone";
+  params.server = "https://127.0.0.1:14000/dir";
+  params.key_type = key_type;
+  return params;
+}
+
+Lineage lineage_with_versions(const TreePaths& paths, const std::string& name, int versions) {
+  Lineage lineage = create_lineage(paths, name, make_certificate_files(name), standalone_params());
+  for (int n = 2; n <= versions; ++n) {
+    save_successor(lineage, make_certificate_files(name), standalone_params());
+  }
+  return Lineage::load_for_check(paths, name);
+}
+
 } // namespace certsmith::store::test

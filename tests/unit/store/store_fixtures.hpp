@@ -30,6 +30,13 @@ private:
 /// a throwaway self-signed "issuer" cert (the chain), fullchain = cert + chain.
 CertificateFiles make_certificate_files(const std::string& common_name);
 
+/// Renewal parameters of a plain standalone lineage on a local test server.
+RenewalParams standalone_params(const std::string& key_type = "");
+
+/// A lineage `name` at version `versions` (the older ones still in the archive), each version
+/// with fresh files, as certsmith writes it; loaded back from disk as check_lineage reads it.
+Lineage lineage_with_versions(const TreePaths& paths, const std::string& name, int versions);
+
 /// Permission bits of `path` (symlinks followed).
 mode_t mode_of(const std::filesystem::path& path);
 
