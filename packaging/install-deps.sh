@@ -15,6 +15,7 @@ test_packages=(
   python3-aiosmtpd # test_notify.py: the local SMTP server
   python3-prometheus-client # test_metrics.py: the Prometheus text-format parser
   python3-pytest-xdist # tests/run.sh runs several end-to-end test files at once
+  shellcheck # test_shipped_hooks.py: every shipped hook must pass shellcheck
 )
 
 usage() {
