@@ -138,6 +138,7 @@ class HookBench:
         env = {"PATH": f"{self.bin}:/usr/bin:/bin", "LC_ALL": "C", "RENEWED_LINEAGE": str(self.lineage),
                "RENEWED_DOMAINS": DOMAINS, "CERTSMITH_HOOK_SYSTEMD_DIR": str(self.systemd_dir),
                "CERTSMITH_HAPROXY_DIR": str(self.haproxy_dir), "CERTSMITH_COPY_DIR": str(self.copy_dir)}
+        env.update(unprivileged_copy_group())
         for key, value in overrides.items():
             if value is None:
                 env.pop(key, None)
@@ -149,6 +150,12 @@ class HookBench:
         return subprocess.run([str(HOOKS_DIR / hook)], cwd=self.cwd, env=self.env(**overrides),
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
                               preexec_fn=lambda: os.umask(umask))
+
+
+def unprivileged_copy_group() -> dict[str, str]:
+    """Not root (a developer's run; CI runs as root): copies keep the user's own group, since only root may give
+    them ssl-cert's."""
+    return {} if os.geteuid() == 0 else {"CERTSMITH_COPY_GROUP": grp.getgrgid(os.getgid()).gr_name}
 
 
 @pytest.fixture
@@ -361,6 +368,8 @@ def test_haproxy_pem_is_written_even_when_the_configuration_test_then_fails(benc
 # --- copy-lineage -----------------------------------------------------------------------------------------------
 
 def _expected_default_group() -> int:
+    if os.geteuid() != 0:
+        return os.getgid()
     try:
         return grp.getgrnam("ssl-cert").gr_gid
     except KeyError:
@@ -527,7 +536,8 @@ def test_shipped_hooks_run_as_deploy_hooks_of_certsmith_certonly(run_certsmith, 
     bench = HookBench(tmp_path / "bench")
     hooks = [f"--deploy-hook={shlex.quote(str(HOOKS_DIR / h))}" for h in ("copy-lineage", "haproxy-pem")]
     env = {"CERTSMITH_COPY_DIR": str(bench.copy_dir), "CERTSMITH_HAPROXY_DIR": str(bench.haproxy_dir),
-           "CERTSMITH_HOOK_SYSTEMD_DIR": str(bench.systemd_dir), "PATH": f"{bench.bin}:{os.environ['PATH']}"}
+           "CERTSMITH_HOOK_SYSTEMD_DIR": str(bench.systemd_dir), "PATH": f"{bench.bin}:{os.environ['PATH']}",
+           **unprivileged_copy_group()}
     args = ["certonly", "--standalone", "--agree-tos", "--register-unsafely-without-email",
             "-d", "hooks.example.com", "-d", "www.hooks.example.com"]
     result = run_certsmith(*args, *hooks[:1], env=env)
