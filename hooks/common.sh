@@ -1,7 +1,6 @@
-# --- certsmith hook common: begin ---
-# The one source of this block is hooks/common.sh; every script in hooks/deploy/ carries an
-# identical copy so that each script works alone wherever it is copied or linked (run
-# hooks/sync-common after editing hooks/common.sh; tests/e2e/test_shipped_hooks.py checks).
+# shellcheck shell=sh
+# hooks/common.sh: the functions every deploy hook in hooks/deploy/ shares, sourced by each
+# (installed as /usr/share/certsmith/hooks/common.sh beside deploy/). Not a hook itself.
 
 hook_name=${0##*/}
 
@@ -94,4 +93,3 @@ hook_service() {
   fi
   "$@" || hook_die "'$*' failed with exit status $?"
 }
-# --- certsmith hook common: end ---

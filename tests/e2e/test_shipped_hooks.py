@@ -191,16 +191,23 @@ def test_every_shipped_hook_is_a_posix_sh_script_that_shellcheck_passes():
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.fail("shellcheck is not installed: run `bash packaging/install-deps.sh --test` as root", pytrace=False)
-    scripts = [str(HOOKS_DIR / h) for h in HOOKS] + [str(COMMON), str(REPO / "hooks" / "sync-common")]
-    result = subprocess.run([shellcheck, "--shell=sh", "--severity=style", *scripts], capture_output=True, text=True)
+    scripts = [str(HOOKS_DIR / h) for h in HOOKS] + [str(COMMON)]
+    # -x follows each hook's `. .../common.sh` (its source= directive names it from the repo root)
+    result = subprocess.run([shellcheck, "-x", "--shell=sh", "--severity=style", *scripts], capture_output=True,
+                            text=True, cwd=REPO)
     assert result.returncode == 0, describe(result)
 
 
-def test_every_hook_carries_the_same_copy_of_hooks_common_sh():
-    common = COMMON.read_text()
+def test_every_hook_sources_hooks_common_sh_and_works_through_a_link(tmp_path, bench):
     for hook in HOOKS:
-        assert common in (HOOKS_DIR / hook).read_text(), (
-            f"hooks/deploy/{hook} has a stale copy of hooks/common.sh: run hooks/sync-common")
+        assert '. "$(dirname -- "$(readlink -f -- "$0")")/../common.sh"' in (HOOKS_DIR / hook).read_text(), hook
+    # As /etc/letsencrypt/renewal-hooks/deploy/ holds it: a symlink elsewhere still finds common.sh.
+    link = tmp_path / "renewal-hooks" / "deploy" / "reload-nginx"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(HOOKS_DIR / "reload-nginx")
+    result = subprocess.run([str(link)], capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    assert "common.sh" not in result.stderr, describe(result)
+    assert result.returncode == 1 and "RENEWED_LINEAGE" in result.stderr, describe(result)
 
 
 def test_every_environment_variable_a_hook_reads_is_documented_in_its_header_and_in_docs_hooks_md():
@@ -208,7 +215,7 @@ def test_every_environment_variable_a_hook_reads_is_documented_in_its_header_and
     for hook in HOOKS:
         text = (HOOKS_DIR / hook).read_text()
         header = text.split("\nset -eu\n", 1)[0]
-        body = text.split("# --- certsmith hook common: end ---", 1)[1]
+        body = text.split("/../common.sh\"\n", 1)[1]
         # the common block's service control reads its variables only in hooks that call it
         code = body + (COMMON.read_text() if "hook_service " in body else "")
         read = set(re.findall(r"\$\{(CERTSMITH_[A-Z_]+)", code))
