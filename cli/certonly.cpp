@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "http/transport.hpp"
 #include "issuance/certonly_csr.hpp"
+#include "issuance/certonly_metrics.hpp"
 #include "preflight_run.hpp"
 #include "prompt.hpp"
 #include "ratelimit/rate_limit_guard.hpp"
@@ -118,8 +119,27 @@ int run_certonly(const Options& options) {
   auto lock = store::TreeLock::acquire(request.paths);
   if (!request.csr_path.empty())
     return report_csr_result(issuance::run_certonly_csr(request, *transport, clock), options);
-  issuance::CertonlyResult result =
-      issuance::run_certonly(request, *transport, clock, process_runner);
+  issuance::CertonlyResult result;
+  try {
+    result = issuance::run_certonly(request, *transport, clock, process_runner);
+  } catch (...) {
+    if (!options.metrics_file.empty()) // certbot's default name: the first domain
+      issuance::write_certonly_metrics(
+          options.metrics_file, request.paths,
+          {options.cert_name.value_or(options.domains.empty() ? "" : options.domains.front()),
+           std::nullopt, issuance::RenewalAttempt{clock.now(), false}, ""},
+          options.dry_run);
+    throw;
+  }
+  if (!options.metrics_file.empty())
+    issuance::write_certonly_metrics(
+        options.metrics_file, request.paths,
+        {result.lineage_name, result.not_after,
+         result.outcome == issuance::CertonlyResult::Outcome::kept
+             ? std::nullopt
+             : std::optional(issuance::RenewalAttempt{clock.now(), true}),
+         ""},
+        options.dry_run);
 
   if (result.outcome == issuance::CertonlyResult::Outcome::kept) {
     util::log_info("Certificate not yet due for renewal; no action taken.");

@@ -111,7 +111,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");
   app.add_flag("--json", o.json, "Print a machine-readable document (certificates, renew)");
   app.add_option("--metrics-file", o.metrics_file,
-                 "renew: write a Prometheus textfile here (node_exporter's textfile collector)");
+                 "renew, certonly: write a Prometheus textfile here (node_exporter's textfile "
+                 "collector)");
   app.add_option("--rate-limit-per-domain", o.rate_limit_per_domain,
                  "Warn before an order when the local issuance ledger holds this many certificates "
                  "per registered domain in 7 days (Let's Encrypt's server: 50 unless set)")

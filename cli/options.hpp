@@ -78,7 +78,7 @@ struct Options {
   bool fallback_self_signed = false;
   std::string fallback_cert, fallback_key;
   NotifyFlags notify; // renew: --notify-* (certsmith's own flags)
-  std::string metrics_file; // renew: Prometheus textfile (certsmith's own flag)
+  std::string metrics_file; // renew, certonly: Prometheus textfile (certsmith's own flag)
   std::optional<int> rate_limit_per_domain; // certsmith's own: issuance ledger limits
   std::optional<int> rate_limit_duplicates;
   bool strict_rate_limits = false;
