@@ -152,6 +152,12 @@ void add_options(CLI::App& app, Options& o) {
                "Delete the lineage after revoking it");
   app.add_flag("--no-delete-after-revoke", o.no_delete_after_revoke,
                "Keep the lineage after revoking it");
+  app.add_flag("--purge", o.purge,
+               "delete: remove everything, as certbot does. Without it, delete keeps the current "
+               "certificate and key (and the renewal conf) in CONFIG_DIR/certsmith/kept/NAME/ "
+               "(0700) for a later certonly of the same names, which reuses it while it is valid "
+               "and not due; expired ones are removed when seen; rm -r that directory purges "
+               "them all");
 
   app.add_option("--account", o.account, "Account id to use when the server has several");
   app.add_option("--eab-kid", o.eab_kid, "External account binding key id from the CA");

@@ -91,6 +91,7 @@ struct Options {
   std::string reason = "unspecified";
   bool delete_after_revoke = false;
   bool no_delete_after_revoke = false;
+  bool purge = false; // delete: keep nothing for reuse (certsmith's own flag)
 
   // accounts
   std::string account; // account id, when a server has several

@@ -3,6 +3,7 @@
 #include "acme/identifier.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "issuance/kept_reuse.hpp"
 #include "issuance/lineage_lookup.hpp"
 #include "issuance/solver_choice.hpp"
 #include "issuance/webroot_map.hpp"
@@ -292,6 +293,9 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     store::validate_new_cert_name(*request.cert_name);
   if (lineage)
     check_key_type_change(request, *lineage);
+  if (!lineage && !request.force_renewal && !request.dry_run) // what `delete` kept, if valid
+    if (auto reused = reuse_kept_certificate(request, identifiers, clock))
+      return *reused;
   CertonlyResult result;
   if (lineage) {
     auto facts = crypto::read_certificate(lineage->read_cert_pem());
