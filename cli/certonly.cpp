@@ -111,7 +111,7 @@ int run_certonly(const Options& options) {
       options.new_key || options.no_reuse_key); // --no-reuse-key: a new key, reuse_key unset
 
   request.rate_limits = {options.rate_limit_per_domain, options.rate_limit_duplicates,
-                         options.strict_rate_limits};
+                         options.strict_rate_limits, options.ignore_rate_limit_backoff};
   preflight_before_first_issuance(options);
   auto transport = make_transport(options);
   util::SystemClock clock;

@@ -122,6 +122,8 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(1, 1000000));
   app.add_flag("--strict-rate-limits", o.strict_rate_limits,
                "Refuse to order, instead of warning, when a rate limit would be reached");
+  app.add_flag("--ignore-rate-limit-backoff", o.ignore_rate_limit_backoff,
+               "Order even before the time a CA's rateLimited answer gave (a warning instead)");
   app.add_option("--issuance-timeout", o.issuance_timeout,
                  "Seconds the CA may take to issue a certificate once the order is finalized "
                  "(1 to 86400; not saved for renewal, as certbot)")

@@ -82,6 +82,7 @@ struct Options {
   std::optional<int> rate_limit_per_domain; // certsmith's own: issuance ledger limits
   std::optional<int> rate_limit_duplicates;
   bool strict_rate_limits = false;
+  bool ignore_rate_limit_backoff = false; // certsmith's own: order despite a remembered Retry-After
   int issuance_timeout = 90; // seconds; acme::k_default_issuance_timeout, certbot's; never saved
   bool renew_with_new_domains = false; // --cert-name with other -d: replace them without asking
 

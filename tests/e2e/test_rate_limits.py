@@ -175,6 +175,11 @@ def test_a_rate_limited_registered_domain_is_not_ordered_again_before_the_time(c
     other = run.certonly("other.test")
     assert other.returncode == 0, describe(other)
 
+    # The user's escape (e.g. the CA raised the limit): a warning, and the order goes out.
+    forced = run.certonly("wait.example.com", extra=("--ignore-rate-limit-backoff",))
+    assert forced.returncode == 0, describe(forced)
+    assert "ordering although rate limited by the CA until" in forced.stderr, describe(forced)
+
 
 def test_renew_skips_a_rate_limited_lineage_without_asking_the_ca(certsmith, sandbox, pebble, proxy_factory):
     proxy = proxy_factory(retry_after="7200")
