@@ -233,14 +233,23 @@ std::vector<std::string> list_kept(const TreePaths& paths) {
   std::vector<std::string> names;
   if (kept.get() < 0)
     return names;
-  for (const auto& entry : std::filesystem::directory_iterator(kept_dir(paths))) {
-    std::string name = entry.path().filename().string();
+  // Listed through the descriptor just checked, not by path again.
+  int fd = ::dup(kept.get());
+  DIR* dir = fd < 0 ? nullptr : ::fdopendir(fd);
+  if (dir == nullptr) {
+    if (fd >= 0)
+      ::close(fd);
+    throw_io(kept_dir(paths), "list");
+  }
+  while (dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
     try {
-      validate_cert_name(name);
+      validate_cert_name(name); // also drops ".", ".." and ".NAME.partial"
       names.push_back(std::move(name));
     } catch (const UsageError&) {
     }
   }
+  ::closedir(dir);
   std::sort(names.begin(), names.end());
   return names;
 }
