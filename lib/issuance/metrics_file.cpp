@@ -96,8 +96,8 @@ std::string renew_metrics_text(const RenewSummary& summary, const RenewalAttempt
   text += fmt::format("certsmith_renew_run_duration_seconds {:.3f}\n", duration);
   family(text, "certsmith_renew_run_success");
   text += fmt::format("certsmith_renew_run_success {}\n", times.completed && failed == 0 ? 1 : 0);
-  family(text, "certsmith_lineages_total");
-  text += fmt::format("certsmith_lineages_total {}\n", summary.outcomes.size());
+  family(text, "certsmith_lineages_examined");
+  text += fmt::format("certsmith_lineages_examined {}\n", summary.outcomes.size());
   family(text, "certsmith_lineages_renewed");
   text += fmt::format("certsmith_lineages_renewed {}\n", renewed);
   family(text, "certsmith_lineages_failed");

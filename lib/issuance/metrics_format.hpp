@@ -33,7 +33,7 @@ inline constexpr std::array<MetricFamily, 10> k_metric_families{{
      "1 when the last renew run ended with no failed lineage, 0 when one failed or the run "
      "stopped with an error.",
      false},
-    {"certsmith_lineages_total", "Lineages the last renew run examined.", false},
+    {"certsmith_lineages_examined", "Lineages the last renew run examined.", false},
     {"certsmith_lineages_renewed", "Lineages the last renew run renewed.", false},
     {"certsmith_lineages_failed", "Lineages whose renewal failed in the last run.", false},
 }};

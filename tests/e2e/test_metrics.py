@@ -65,7 +65,7 @@ def test_metrics_file_reports_expiry_attempts_and_failures(run_certsmith, sandbo
     assert values[("certsmith_renewal_last_attempt_success", lineage("bad.metrics.example.com"))] == 0
     attempt = values[("certsmith_renewal_last_attempt_timestamp_seconds", lineage("bad.metrics.example.com"))]
     assert int(before) <= attempt <= after + 1
-    assert values[("certsmith_lineages_total", ())] == 2
+    assert values[("certsmith_lineages_examined", ())] == 2
     assert values[("certsmith_lineages_renewed", ())] == 1
     assert values[("certsmith_lineages_failed", ())] == 1
     assert 0 <= values[("certsmith_renew_run_duration_seconds", ())] <= after - before + 1
@@ -75,7 +75,7 @@ def test_metrics_file_reports_expiry_attempts_and_failures(run_certsmith, sandbo
     quiet = run_certsmith("renew", "--cert-name", "good.metrics.example.com", "--metrics-file", str(metrics))
     assert quiet.returncode == 0, describe(quiet)
     values = read_metrics(metrics)
-    assert values[("certsmith_lineages_total", ())] == 1
+    assert values[("certsmith_lineages_examined", ())] == 1
     assert values[("certsmith_lineages_failed", ())] == 0
     assert values[("certsmith_renewal_last_attempt_success", lineage("good.metrics.example.com"))] == 1
     assert values[("certsmith_renewal_last_attempt_timestamp_seconds",
@@ -152,7 +152,7 @@ def test_certonly_merges_its_lineage_into_the_metrics_file(run_certsmith, sandbo
             not_after(cert).timestamp()
         assert values[("certsmith_certificate_placeholder", (("kind", "real"), ("lineage", name)))] == 0
     assert values[("certsmith_renewal_last_attempt_success", lineage("two.metrics.example.com"))] == 1
-    assert values[("certsmith_lineages_total", ())] == 1  # the renew run's figures stay as they were
+    assert values[("certsmith_lineages_examined", ())] == 1  # the renew run's figures stay as they were
 
     # A failed certonly: its attempt is 0, everything else stays.
     failed = run_certsmith.certonly("two.metrics.example.com", extra=("--force-renewal", "--metrics-file",

@@ -71,24 +71,24 @@ TEST_CASE("certonly replaces its lineage's lines and keeps every other line of t
 }
 
 TEST_CASE("a damaged or hostile metrics file does not carry into the merge") {
-  std::string hostile = "certsmith_lineages_total 3\n"
-                        "certsmith_lineages_total{lineage=\"x} 1\n"      // unclosed label
-                        "certsmith_lineages_total{lineage=\"x\"} 1 2\n"  // two values
-                        "certsmith_lineages_total{lineage=\"x\\q\"} 1\n" // bad escape
-                        "certsmith_lineages_total{=\"x\"} 1\n"           // no label name
-                        "certsmith_lineages_totalx 1\n"                  // another name
+  std::string hostile = "certsmith_lineages_examined 3\n"
+                        "certsmith_lineages_examined{lineage=\"x} 1\n"      // unclosed label
+                        "certsmith_lineages_examined{lineage=\"x\"} 1 2\n"  // two values
+                        "certsmith_lineages_examined{lineage=\"x\\q\"} 1\n" // bad escape
+                        "certsmith_lineages_examined{=\"x\"} 1\n"           // no label name
+                        "certsmith_lineages_examinedx 1\n"                  // another name
                         "certsmith_lineages_failed 1\x1b[31m\n"          // control byte
                         "certsmith_lineages_failed notanumber\n"
                         "other_metric 1\n"
-                        "# TYPE certsmith_lineages_total counter\n"
+                        "# TYPE certsmith_lineages_examined counter\n"
                         "certsmith_lineages_renewed{lineage=\"q\\\"\\\\\\n\"} 7\n" // escapes kept
                         + std::string(1000, '{') + "\n";
   std::string text = issuance::merge_lineage_metrics(
       hostile, LineageFigures{"n", std::nullopt, issuance::RenewalAttempt{at(5), false}, ""});
-  CHECK(contains(text, "certsmith_lineages_total 3"));
+  CHECK(contains(text, "certsmith_lineages_examined 3"));
   CHECK(contains(text, "certsmith_lineages_renewed{lineage=\"q\\\"\\\\\\n\"} 7"));
-  CHECK(count(text, "certsmith_lineages_total{") == 0);
-  CHECK(text.find("certsmith_lineages_totalx") == std::string::npos);
+  CHECK(count(text, "certsmith_lineages_examined{") == 0);
+  CHECK(text.find("certsmith_lineages_examinedx") == std::string::npos);
   CHECK(text.find("other_metric") == std::string::npos);
   CHECK(text.find('\x1b') == std::string::npos);
   CHECK(text.find("notanumber") == std::string::npos);
