@@ -99,7 +99,7 @@ int run_certonly(const Options& options) {
   request.fullchain_path = options.fullchain_path;
   request.hooks = hook_config(options);
   request.fallback = {options.bootstrap_self_signed, options.fallback_self_signed,
-                      options.fallback_cert, options.fallback_key};
+                      options.fallback_cert, options.fallback_key, options.no_fallback};
   request.confirm = [&options](const std::string& question, bool non_interactive_answer,
                                const std::string& flag_hint) {
     return confirm(options, question, non_interactive_answer, flag_hint);

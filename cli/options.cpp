@@ -132,12 +132,14 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--bootstrap-self-signed", o.bootstrap_self_signed,
                "certonly: serve a self-signed certificate from live/ until the CA's arrives");
   app.add_flag("--fallback-self-signed", o.fallback_self_signed,
-               "certonly: when renewal fails until the certificate expires, serve a "
+               "certonly, reconfigure: when renewal fails until the certificate expires, serve a "
                "self-signed one (saved for renew)");
   app.add_option("--fallback-cert", o.fallback_cert,
-                 "certonly: certificate (PEM chain) to serve instead when renewal fails until "
-                 "expiry; with --fallback-key");
+                 "certonly, reconfigure: certificate (PEM chain) covering every name to serve "
+                 "instead when renewal fails until expiry; with --fallback-key");
   app.add_option("--fallback-key", o.fallback_key, "certonly: the private key of --fallback-cert");
+  app.add_flag("--no-fallback", o.no_fallback,
+               "certonly, reconfigure: forget --fallback-self-signed and --fallback-cert/-key");
   app.add_flag("--renew-with-new-domains", o.renew_with_new_domains,
                "With --cert-name and other -d names: replace the lineage's names and renew now, "
                "without asking");

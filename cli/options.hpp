@@ -77,6 +77,7 @@ struct Options {
   bool bootstrap_self_signed = false; // certonly: certsmith's own fallback flags
   bool fallback_self_signed = false;
   std::string fallback_cert, fallback_key;
+  bool no_fallback = false; // reconfigure, certonly: forget the fallbacks
   NotifyFlags notify; // renew: --notify-* (certsmith's own flags)
   std::string metrics_file; // renew, certonly: Prometheus textfile (certsmith's own flag)
   std::optional<int> rate_limit_per_domain; // certsmith's own: issuance ledger limits

@@ -286,6 +286,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     store::validate_cert_name(*request.cert_name);
   std::vector<acme::Identifier> identifiers = requested_identifiers(request);
   std::set<std::string> names = names_of(identifiers);
+  check_fallback_options(request.fallback, identifiers, clock.now()); // before anything is written
 
   std::optional<store::Lineage> lineage = find_lineage(request, names);
   if (!lineage &&
@@ -309,6 +310,8 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
                (renew::is_due(facts.not_before, facts.not_after, before, clock.now()) ||
                 placeholder_is_live(lineage->params())); // fallback.hpp: always due
     if (same_names && !request.force_renewal && !request.dry_run && !due) {
+      if (request.fallback.changes_conf()) // fallback.hpp: saved for a kept lineage too
+        save_fallback_settings(*lineage, request.fallback, identifiers, clock.now());
       result.outcome = CertonlyResult::Outcome::kept;
       result.lineage_name = lineage->name();
       result.fullchain_path = lineage->fullchain_path().string();

@@ -3,6 +3,7 @@
 // reconfigure set or clear it from the command line.
 
 #include "acme/identifier.hpp"
+#include "store/lineage.hpp"
 #include "store/renewal_conf.hpp"
 
 #include <chrono>
@@ -24,6 +25,12 @@ struct FallbackOptions {
   }
 };
 
+/// The checks of record_fallback_settings alone, for a command that must refuse
+/// bad flags before it writes anything. Throws UsageError.
+void check_fallback_options(const FallbackOptions& options,
+                            const std::vector<acme::Identifier>& identifiers,
+                            std::chrono::system_clock::time_point now);
+
 /// Check the fallback flags for these identifiers before anything is written
 /// or sent: --fallback-cert and --fallback-key together, --no-fallback alone,
 /// the user's files as load_user_fallback checks them (fallback_user.hpp:
@@ -35,5 +42,13 @@ struct FallbackOptions {
 void record_fallback_settings(store::RenewalParams& params, const FallbackOptions& options,
                               const std::vector<acme::Identifier>& identifiers,
                               std::chrono::system_clock::time_point now);
+
+/// certonly on a lineage it keeps (still valid, same names): the fallback
+/// flags are recorded in its conf all the same (rewritten atomically, only
+/// when that changes it). Returns whether it did. Throws UsageError as
+/// record_fallback_settings, StorageError when the conf cannot be written.
+bool save_fallback_settings(store::Lineage& lineage, const FallbackOptions& options,
+                            const std::vector<acme::Identifier>& identifiers,
+                            std::chrono::system_clock::time_point now);
 
 } // namespace certsmith::issuance
