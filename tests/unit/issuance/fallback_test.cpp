@@ -224,3 +224,26 @@ TEST_CASE("the live kind names and labels cover every kind", "[fallback]") {
   }
   CHECK(issuance::live_kind_label(LiveKind::user_fallback) == "user fallback");
 }
+
+TEST_CASE("a FIFO, a device or a huge file as a fallback file is refused without blocking",
+          "[fallback]") {
+  TempDir dir;
+  auto [cert, key] = user_files(dir.path, {"example.com"});
+  auto now = std::chrono::system_clock::now();
+  auto names = dns({"example.com"});
+  store::RenewalParams params;
+  auto fifo = (dir.path / "fifo.pem").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(
+      issuance::record_fallback_settings(params, {false, false, fifo, key, false}, names, now),
+      Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(issuance::record_fallback_settings(
+                        params, {false, false, cert, "/dev/zero", false}, names, now),
+                    Catch::Contains("not a regular file"));
+  write(dir.path / "huge.pem", std::string((1 << 20) + 1, 'A'), 0644);
+  CHECK_THROWS_WITH(
+      issuance::record_fallback_settings(
+          params, {false, false, (dir.path / "huge.pem").string(), key, false}, names, now),
+      Catch::Contains("larger than"));
+  CHECK(params.certsmith_fallback_cert.empty());
+}
