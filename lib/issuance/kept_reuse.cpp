@@ -31,20 +31,20 @@ struct Usable {
   crypto::CertificateFacts facts;
 };
 
-// Why kept entry `name` cannot serve these names, or "" when it can. An
-// expired entry is removed here (it serves nobody any more).
+// Why kept entry `name` cannot serve these names, or "" when it can (or
+// when it is for other names). An expired entry is removed here, whatever its names.
 std::string judge(const store::TreePaths& paths, const std::string& name,
                   const std::set<std::string>& wanted, const CertonlyRequest& request,
                   std::chrono::system_clock::time_point now, std::optional<Usable>& usable) {
   store::KeptEntry entry = store::read_kept(paths, name);
   auto facts = crypto::read_certificate(entry.files.cert_pem);
-  if (names_in(facts) != wanted)
-    return {}; // another name set: not a candidate, nothing to say
-  if (now >= facts.not_after) {
+  if (now >= facts.not_after) { // whatever its names: it serves nobody any more
     store::remove_kept(paths, name);
     util::log_info("Removed the expired kept certificate {}.", util::escape_untrusted(name, 256));
     return {};
   }
+  if (names_in(facts) != wanted)
+    return {}; // another name set: not a candidate, nothing to say
   if (placeholder_is_live(entry.params))
     return "it is a self-signed placeholder";
   auto before = entry.params.renew_before_expiry

@@ -123,6 +123,11 @@ TEST_CASE("kept: other names, a due or expired entry, another key type are not r
     CHECK_FALSE(tree.reuse(tree.request({"a.example.com", "www.a.example.com"})));
     CHECK(store::list_kept(tree.paths).empty());
   }
+  SECTION("expired: removed when seen, even by a certonly of other names") {
+    tree.clock.advance(hours(24 * 91));
+    CHECK_FALSE(tree.reuse(tree.request({"b.example.com"})));
+    CHECK(store::list_kept(tree.paths).empty());
+  }
   SECTION("--key-type rsa for an ECDSA key") {
     auto request = tree.request({"a.example.com", "www.a.example.com"});
     request.key.key_type_given = true;
