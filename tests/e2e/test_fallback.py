@@ -369,6 +369,8 @@ def test_renewal_away_from_a_user_fallback_names_no_replaced_certificate(certsmi
         failed = run("renew", "--server", DEAD_SERVER)
         assert failed.returncode == 1, describe(failed)
         assert entry(run, "a.mall.example.com")["live"] == "user-fallback"
+        human = run("certificates")
+        assert "Live Certificate: user fallback" in human.stdout, describe(human)
         assert load_cert(live / "cert.pem").serial_number == load_cert(cert).serial_number
 
         orders_before, ari_before = len(proxy.new_orders()), len(proxy.ari_requests())
