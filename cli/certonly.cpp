@@ -135,7 +135,8 @@ int run_certonly(const Options& options) {
     issuance::write_certonly_metrics(
         options.metrics_file, request.paths,
         {result.lineage_name, result.not_after,
-         result.outcome == issuance::CertonlyResult::Outcome::kept
+         result.outcome == issuance::CertonlyResult::Outcome::kept ||
+                 result.outcome == issuance::CertonlyResult::Outcome::reused // no CA attempt
              ? std::nullopt
              : std::optional(issuance::RenewalAttempt{clock.now(), true}),
          ""},
@@ -149,11 +150,14 @@ int run_certonly(const Options& options) {
     util::log_info("The dry run was successful.");
     return 0;
   }
-  util::log_info("Successfully received certificate.\n"
+  util::log_info("{}\n"
                  "Certificate is saved at: {}\n"
                  "Key is saved at:         {}\n"
                  "This certificate expires on {}.\n"
                  "These files will be updated when the certificate renews.",
+                 result.outcome == issuance::CertonlyResult::Outcome::reused
+                     ? "Certificate restored from the one delete kept."
+                     : "Successfully received certificate.",
                  result.fullchain_path, result.privkey_path,
                  renew::format_utc_date(result.not_after));
   return 0;

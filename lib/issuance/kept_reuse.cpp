@@ -117,7 +117,7 @@ reuse_kept_certificate(const CertonlyRequest& request,
                  util::escape_untrusted(usable->entry.name, 256), usable->facts.serial_hex);
 
   CertonlyResult result;
-  result.outcome = CertonlyResult::Outcome::issued;
+  result.outcome = CertonlyResult::Outcome::reused;
   result.lineage_name = lineage.name();
   result.live_dir = lineage.live_dir().string();
   result.domains.assign(wanted.begin(), wanted.end());

@@ -19,7 +19,7 @@ namespace certsmith::issuance {
 /// the new lineage (--cert-name, else certbot's choice of name) with those
 /// files as version 1 and this command line's settings over the kept conf's,
 /// remove the kept entry, say so in one line and return the result
-/// (Outcome::issued, no request to the CA). Otherwise nullopt: expired kept
+/// (Outcome::reused, no request to the CA). Otherwise nullopt: expired kept
 /// entries (and unreadable ones' warnings) are dealt with on the way, every
 /// other problem only skips the entry with a warning. Callers hold the tree
 /// lock and have found no lineage for the names; a forced renewal, a dry run

@@ -55,6 +55,8 @@ def test_delete_keeps_and_certonly_reuses_without_an_order(run_certsmith, pebble
     assert again.returncode == 0, describe(again)
     assert "Reused the certificate kept when keep-a.example.com was deleted" in again.stdout, describe(again)
     assert "--force-renewal" in again.stdout, describe(again)
+    assert "Certificate restored" in again.stdout and "Successfully received" not in again.stdout, \
+        describe(again)
     assert _pebble_activity(pebble, *names) == before, "a kept certificate was reused, yet Pebble saw an order"
     assert serial_hex(config / "live" / "keep-a.example.com" / "cert.pem") == serial
     assert lineage_problems(config, "keep-a.example.com") == []

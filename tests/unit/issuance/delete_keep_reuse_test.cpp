@@ -81,7 +81,7 @@ TEST_CASE("kept: certonly of the same names restores the kept certificate withou
   testing::FakeProcessRunner runner;
   auto result = issuance::run_certonly(tree.request({"www.a.example.com", "a.example.com"}),
                                        transport, tree.clock, runner);
-  CHECK(result.outcome == issuance::CertonlyResult::Outcome::issued);
+  CHECK(result.outcome == issuance::CertonlyResult::Outcome::reused);
   CHECK(result.lineage_name == "www.a.example.com"); // certbot's rule: the first name given
   CHECK(result.requests == 0);
   CHECK(transport.requests().empty());
