@@ -243,3 +243,129 @@ TEST_CASE("renewing away from a user fallback sends no replaces and asks no ARI"
   for (const auto& url : urls)
     CHECK(url.find("/ari") == std::string::npos);
 }
+
+namespace {
+
+// A CA on ca.test that answers by URL: a new account, an order whose one
+// authorization is already valid, and a certificate for `key` signed by a CA
+// key of its own. `fail` makes every request fail (the CA is down).
+struct ScriptedCa {
+  const crypto::PrivateKey* key = nullptr;
+  bool fail = false;
+  std::vector<std::string> urls;
+  int nonce = 0;
+
+  http::Response operator()(const http::Request& request) {
+    urls.push_back(request.url);
+    if (fail)
+      throw NetworkError("cannot connect to ca.test:443: Connection refused");
+    http::Headers headers{{"replay-nonce", "n" + std::to_string(++nonce)}};
+    auto json_reply = [&](long status, const json& body) {
+      return testing::json_response(status, body.dump(), headers);
+    };
+    const std::string ca = "https://ca.test";
+    json order = {{"status", "pending"},
+                  {"identifiers", {{{"type", "dns"}, {"value", "a.example.com"}}}},
+                  {"authorizations", {ca + "/authz/1"}},
+                  {"finalize", ca + "/finalize/1"}};
+    if (request.url == ca + "/dir")
+      return json_reply(
+          200,
+          {{"newNonce", ca + "/nonce"}, {"newAccount", ca + "/acct"}, {"newOrder", ca + "/order"}});
+    if (request.url == ca + "/nonce")
+      return http::Response{200, headers, "", {}};
+    if (request.url == ca + "/acct") {
+      headers.emplace_back("location", ca + "/acct/1");
+      return json_reply(201, {{"status", "valid"}});
+    }
+    if (request.url == ca + "/order") {
+      headers.emplace_back("location", ca + "/order/1");
+      return json_reply(201, order);
+    }
+    if (request.url == ca + "/authz/1")
+      return json_reply(200, {{"identifier", {{"type", "dns"}, {"value", "a.example.com"}}},
+                              {"status", "valid"},
+                              {"challenges",
+                               {{{"type", "http-01"},
+                                 {"url", ca + "/chall/1"},
+                                 {"status", "valid"},
+                                 {"token", "tok"}}}}});
+    if (request.url == ca + "/finalize/1" || request.url == ca + "/order/1") {
+      order["status"] = "valid";
+      order["certificate"] = ca + "/cert/1";
+      return json_reply(200, order);
+    }
+    if (request.url == ca + "/cert/1") {
+      auto issuer_key = crypto::PrivateKey::generate({});
+      crypto::test::CertificateSpec leaf;
+      leaf.dns_names = {"a.example.com"};
+      leaf.not_before = system_clock::now() - hours(1);
+      leaf.not_after = leaf.not_before + hours(24 * 90);
+      leaf.authority_key_id = "abcdefabcdefabcdefab";
+      crypto::test::CertificateSpec issuer = leaf;
+      issuer.dns_names.clear();
+      issuer.subject_common_name = "certsmith test CA";
+      headers.emplace_back("content-type", "application/pem-certificate-chain");
+      return http::Response{200,
+                            headers,
+                            crypto::test::make_certificate_pem(leaf, *key, issuer_key) +
+                                crypto::test::make_certificate_pem(issuer, issuer_key, issuer_key),
+                            {}};
+    }
+    throw NetworkError("unexpected " + request.url);
+  }
+};
+
+} // namespace
+
+TEST_CASE("an expired lineage switches to its self-signed fallback when renewal fails, and back "
+          "to the CA's certificate when it succeeds",
+          "[fallback]") {
+  Tree tree;
+  testing::FakeClock clock{system_clock::now()};
+  auto params = base_params();
+  params.certsmith_fallback_self_signed = true;
+  params.reuse_key = true; // so the test's CA can sign for the key renewal sends
+  add_lineage(tree, "a.example.com", clock.now() - hours(24 * 91), hours(24 * 90), params);
+
+  issuance::RenewOptions options;
+  options.paths = tree.paths;
+  options.http01_port = 0;
+  options.http01_address = "127.0.0.1";
+  options.account.register_unsafely_without_email = true;
+  options.account.agree_tos = true;
+  testing::FakeProcessRunner runner;
+
+  ScriptedCa ca;
+  ca.fail = true;
+  {
+    testing::ScriptedTransport down;
+    for (int i = 0; i < 4; ++i)
+      down.expect(std::ref(ca));
+    auto summary = issuance::renew_all(options, down, clock, runner);
+    REQUIRE(summary.outcomes.size() == 1);
+    CHECK(summary.outcomes[0].action == issuance::LineageOutcome::Action::failed);
+    CHECK_THAT(summary.outcomes[0].reason, Catch::Contains("self-signed fallback"));
+  }
+  auto fallback = store::Lineage::load(tree.paths, "a.example.com");
+  REQUIRE(issuance::live_kind_of(fallback.params()) == issuance::LiveKind::self_signed_fallback);
+  CHECK(fallback.current_version() == 2);
+
+  auto key = crypto::PrivateKey::from_pem(fallback.read_privkey_pem());
+  ca.fail = false;
+  ca.key = &key;
+  testing::ScriptedTransport up;
+  for (int i = 0; i < 16; ++i)
+    up.expect(std::ref(ca));
+  auto summary = issuance::renew_all(options, up, clock, runner);
+  REQUIRE(summary.outcomes.size() == 1);
+  CAPTURE(summary.outcomes[0].reason, ca.urls);
+  CHECK(summary.outcomes[0].action == issuance::LineageOutcome::Action::renewed);
+  auto back = store::Lineage::load(tree.paths, "a.example.com");
+  CHECK(back.current_version() == 3);
+  CHECK(issuance::live_kind_of(back.params()) == issuance::LiveKind::real);
+  CHECK(back.params().certsmith_live_kind.empty());
+  CHECK(back.params().certsmith_names.empty());
+  CHECK(back.params().certsmith_fallback_self_signed == true); // the choice stays for next time
+  CHECK_FALSE(crypto::read_certificate(back.read_cert_pem()).authority_key_id.empty());
+}
