@@ -21,12 +21,13 @@ std::string shown(std::string_view text) {
   return util::escape_untrusted(text, 200);
 }
 
-std::string host_port(const std::string& host, std::uint16_t port) {
-  return port == 80 ? host : fmt::format("{}:{}", host, port);
-}
-
 std::string address_in_url(const std::string& address) {
   return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
+// The Host header and URL authority: an IPv6 identifier (RFC 8738) in brackets.
+std::string host_port(const std::string& host, std::uint16_t port) {
+  return port == 80 ? address_in_url(host) : fmt::format("{}:{}", address_in_url(host), port);
 }
 
 // The path and query of an absolute URL ("/" when it has none).
@@ -132,7 +133,7 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
         continue;
       }
       const bool https_same_host =
-          acme::origin_of(next) == acme::origin_of("https://" + target.name + "/");
+          acme::origin_of(next) == acme::origin_of("https://" + address_in_url(target.name) + "/");
       finding.status = https_same_host ? Status::warn : Status::fail;
       finding.detail = fmt::format("{} redirects to {}", shown(url), shown(next));
       finding.fix =
