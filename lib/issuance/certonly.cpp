@@ -309,9 +309,10 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     bool due = lineage->params().autorenew.value_or(true) &&
                (renew::is_due(facts.not_before, facts.not_after, before, clock.now()) ||
                 placeholder_is_live(lineage->params())); // fallback.hpp: always due
+    // fallback.hpp: saved now, so that a kept lineage and a failing order keep them too.
+    if (same_names && !request.dry_run && request.fallback.changes_conf())
+      save_fallback_settings(*lineage, request.fallback, identifiers, clock.now());
     if (same_names && !request.force_renewal && !request.dry_run && !due) {
-      if (request.fallback.changes_conf()) // fallback.hpp: saved for a kept lineage too
-        save_fallback_settings(*lineage, request.fallback, identifiers, clock.now());
       result.outcome = CertonlyResult::Outcome::kept;
       result.lineage_name = lineage->name();
       result.fullchain_path = lineage->fullchain_path().string();

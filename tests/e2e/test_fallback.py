@@ -271,6 +271,14 @@ def test_fallback_flags_on_a_kept_lineage_are_saved_and_bad_ones_refused(run_cer
     assert cleared.returncode == 0, describe(cleared)
     assert "certsmith_fallback" not in conf_of(run, "kept.example.com")
 
+    # A renewal that fails (the CA is down) keeps the flags too: that is when they matter.
+    forced = run.certonly("kept.example.com", extra=("--force-renewal", "--fallback-self-signed"),
+                          server=DEAD_SERVER)
+    assert forced.returncode != 0, describe(forced)
+    assert "certsmith_fallback_self_signed = True" in conf_of(run, "kept.example.com"), describe(forced)
+    assert DEAD_SERVER not in conf_of(run, "kept.example.com")
+    assert live_version(run, "kept.example.com") == 1
+
 
 def test_reconfigure_sets_and_clears_a_user_fallback(run_certsmith, tmp_path):
     run = run_certsmith
