@@ -38,7 +38,10 @@ int run_delete(const Options& options) {
     util::log_info("Deleted all files relating to certificate {}.", name);
     return 0;
   }
-  issuance::delete_certificate(paths, name, issuance::DeleteMode::keep);
+  if (!issuance::delete_certificate(paths, name, issuance::DeleteMode::keep)) {
+    util::log_info("Deleted all files relating to certificate {}.", name);
+    return 0;
+  }
   util::log_info("Deleted certificate {}; its current certificate and key are kept in {} for a "
                  "later certonly of the same names (delete --purge keeps nothing).",
                  name, store::kept_dir(paths).string());

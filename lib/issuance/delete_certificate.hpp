@@ -18,8 +18,11 @@ enum class DeleteMode {
 /// store::delete_lineage, or store::keep_lineage for DeleteMode::keep (same
 /// errors, plus KeptDirUnsafe), then drop the lineage from the expiry index;
 /// an index that cannot be saved is only logged (it is a cache, and an entry
-/// for a missing lineage is never consulted). Callers hold the tree lock.
-void delete_certificate(const store::TreePaths& paths, const std::string& name,
+/// for a missing lineage is never consulted). A lineage with nothing worth
+/// keeping (a conf that cannot be read, a fallback placeholder live, no complete
+/// version) is deleted as with purge, with an info line. Returns whether
+/// something was kept. Callers hold the tree lock.
+bool delete_certificate(const store::TreePaths& paths, const std::string& name,
                         DeleteMode mode = DeleteMode::purge);
 
 } // namespace certsmith::issuance

@@ -172,3 +172,16 @@ def test_certbot_reads_and_extends_a_tree_with_a_kept_certificate(run_certsmith,
     # The lineage certbot made is the one certsmith now keeps (not the kept certificate).
     kept_again = run_certsmith.certonly(name)
     assert kept_again.returncode == 0 and "not yet due" in kept_again.stdout, describe(kept_again)
+
+
+def test_a_lineage_whose_conf_cannot_be_read_is_deleted_without_keeping(run_certsmith):
+    """certbot's delete removes such a lineage (the default layout); keeping must not make it undeletable."""
+    assert run_certsmith.certonly("keep-bad.example.com").returncode == 0
+    config = run_certsmith.config_dir
+    (config / "renewal" / "keep-bad.example.com.conf").write_text("[[[ not a renewal conf\n")
+    result = run_certsmith("delete", "--cert-name", "keep-bad.example.com")
+    assert result.returncode == 0, describe(result)
+    assert "Nothing of keep-bad.example.com is kept for reuse" in result.stdout, describe(result)
+    assert "Deleted all files relating to certificate keep-bad.example.com." in result.stdout
+    assert not os.path.lexists(config / "archive" / "keep-bad.example.com")
+    assert not os.path.lexists(_kept(run_certsmith) / "keep-bad.example.com")

@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <stdlib.h>
 
 using namespace certsmith;
@@ -175,5 +176,27 @@ TEST_CASE("kept: revoke's delete (DeleteMode::purge, the default) keeps nothing"
   store::create_lineage(tree.paths, "a.example.com", {cert, cert, cert + cert, key.to_pem()},
                         params);
   issuance::delete_certificate(tree.paths, "a.example.com");
+  CHECK(store::list_kept(tree.paths).empty());
+}
+
+TEST_CASE("kept: a lineage with nothing worth keeping is deleted all the same",
+          "[issuance][kept]") {
+  KeptTree tree;
+  auto key = crypto::PrivateKey::generate({});
+  crypto::test::CertificateSpec spec;
+  spec.dns_names = {"a.example.com"};
+  spec.not_before = tree.clock.now();
+  spec.not_after = spec.not_before + hours(24);
+  std::string cert = crypto::test::make_certificate_pem(spec, key, key);
+  store::RenewalParams params;
+  params.authenticator = "standalone";
+  store::create_lineage(tree.paths, "a.example.com", {cert, cert, cert + cert, key.to_pem()},
+                        params);
+  // certbot's delete removes a lineage whose conf it cannot parse (the default layout).
+  std::ofstream(tree.paths.renewal_conf("a.example.com"), std::ios::trunc) << "[[[ not a conf\n";
+  CHECK_FALSE(
+      issuance::delete_certificate(tree.paths, "a.example.com", issuance::DeleteMode::keep));
+  CHECK(store::Lineage::list_names(tree.paths).empty());
+  CHECK_FALSE(fs::exists(tree.paths.lineage_archive_dir("a.example.com")));
   CHECK(store::list_kept(tree.paths).empty());
 }
