@@ -309,10 +309,11 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     bool due = lineage->params().autorenew.value_or(true) &&
                (renew::is_due(facts.not_before, facts.not_after, before, clock.now()) ||
                 placeholder_is_live(lineage->params())); // fallback.hpp: always due
-    // fallback.hpp: saved now, so that a kept lineage and a failing order keep them too.
-    if (same_names && !request.dry_run && request.fallback.changes_conf())
-      save_fallback_settings(*lineage, request.fallback, identifiers, clock.now());
+    // fallback.hpp: the flags are saved for a kept lineage, and before an order that may fail.
+    bool save_fallback = same_names && !request.dry_run && request.fallback.changes_conf();
     if (same_names && !request.force_renewal && !request.dry_run && !due) {
+      if (save_fallback)
+        save_fallback_settings(*lineage, request.fallback, identifiers, clock.now());
       result.outcome = CertonlyResult::Outcome::kept;
       result.lineage_name = lineage->name();
       result.fullchain_path = lineage->fullchain_path().string();
@@ -323,6 +324,8 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     if (!same_names && request.cert_name)
       confirm_new_names(request, *lineage, names_of(facts), names);
     check_reuse_key_conflict(request, *lineage); // only when it is renewed, as certbot
+    if (save_fallback)
+      save_fallback_settings(*lineage, request.fallback, identifiers, clock.now());
     if (!same_names) // --expand or --cert-name with other names: certbot replaces them
       util::log_info("Updating certificate {} to hold: {}.", lineage->name(), joined(names));
   }
