@@ -43,8 +43,8 @@ std::string judge(const store::TreePaths& paths, const std::string& name,
     util::log_info("Removed the expired kept certificate {}.", util::escape_untrusted(name, 256));
     return {};
   }
-  if (names_in(facts) != wanted)
-    return {}; // another name set: not a candidate, nothing to say
+  if (names_in(facts) != wanted || entry.params.server != request.server)
+    return {}; // other names, or another CA's (staging's, say): not a candidate
   if (placeholder_is_live(entry.params))
     return "it is a self-signed placeholder";
   auto before = entry.params.renew_before_expiry

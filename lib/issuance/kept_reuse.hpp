@@ -12,8 +12,9 @@
 
 namespace certsmith::issuance {
 
-/// When a kept entry holds a certificate for exactly these identifiers that
-/// has not expired, is not due (its conf's renew_before_expiry, else the
+/// When a kept entry holds a certificate from this request's server (its ACME
+/// directory URL: never staging's for production) for exactly these identifiers
+/// that has not expired, is not due (its conf's renew_before_expiry, else the
 /// default window), is not a fallback placeholder, whose key matches it and
 /// whose key type is the one asked for (when --key-type was given): create
 /// the new lineage (--cert-name, else certbot's choice of name) with those

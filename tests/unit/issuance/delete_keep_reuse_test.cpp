@@ -114,6 +114,12 @@ TEST_CASE("kept: other names, a due or expired entry, another key type are not r
     CHECK_FALSE(tree.reuse(tree.request({"a.example.com", "www.a.example.com", "b.example.com"})));
     CHECK(store::list_kept(tree.paths).size() == 1);
   }
+  SECTION("another CA's (the kept conf names another server)") {
+    auto request = tree.request({"a.example.com", "www.a.example.com"});
+    request.server = "https://acme-staging.example/dir";
+    CHECK_FALSE(tree.reuse(request));
+    CHECK(store::list_kept(tree.paths).size() == 1);
+  }
   SECTION("due for renewal: skipped, kept") {
     tree.clock.advance(hours(24 * 70));
     CHECK_FALSE(tree.reuse(tree.request({"a.example.com", "www.a.example.com"})));
