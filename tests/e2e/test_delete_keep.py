@@ -185,3 +185,23 @@ def test_a_lineage_whose_conf_cannot_be_read_is_deleted_without_keeping(run_cert
     assert "Deleted all files relating to certificate keep-bad.example.com." in result.stdout
     assert not os.path.lexists(config / "archive" / "keep-bad.example.com")
     assert not os.path.lexists(_kept(run_certsmith) / "keep-bad.example.com")
+
+
+def test_what_a_crashed_keep_leaves_is_ignored_then_cleared(run_certsmith, certbot):
+    """A keep killed before its publishing rename leaves kept/.NAME.partial and the lineage whole (unit tests
+    crash it at each step): certonly ignores the leftover, certbot is not disturbed, the next delete clears it."""
+    name = "keep-crash.example.com"
+    assert run_certsmith.certonly(name).returncode == 0
+    partial = _kept(run_certsmith) / f".{name}.partial"
+    partial.mkdir(parents=True, mode=0o700)
+    os.chmod(run_certsmith.config_dir / "certsmith", 0o700)
+    os.chmod(_kept(run_certsmith), 0o700)
+    (partial / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\ntruncated")
+    again = run_certsmith.certonly(name)
+    assert again.returncode == 0 and "not yet due" in again.stdout, describe(again)
+    assert "warning" not in again.stderr.lower(), describe(again)
+    listed = certbot("certificates")
+    assert listed.returncode == 0 and name in listed.stdout, describe(listed)
+    assert run_certsmith("delete", "--cert-name", name).returncode == 0
+    assert not partial.exists()
+    assert (_kept(run_certsmith) / name / "cert.pem").exists()
