@@ -153,8 +153,12 @@ void link_regular(const std::filesystem::path& from, int to_fd, const char* to_n
     throw StorageError(fmt::format("{} is not a regular file; not kept (delete --purge deletes "
                                    "without keeping)",
                                    shown(from)));
+  // EXDEV (archive on another filesystem) or EPERM (protected_hardlinks, a
+  // file of another user): the user decides; --purge deletes without keeping.
   if (::linkat(AT_FDCWD, from.c_str(), to_fd, to_name, 0) != 0)
-    throw_io(to_path, "link");
+    throw StorageError(fmt::format("{}: cannot keep it as {} ({}); delete --purge deletes "
+                                   "without keeping",
+                                   shown(from), shown(to_path), std::strerror(errno)));
 }
 
 std::string read_regular_at(int dir_fd, const char* name, const std::filesystem::path& path) {

@@ -223,3 +223,17 @@ TEST_CASE_METHOD(KeepFixture, "keep: a kept entry that is a link or holds links 
     CHECK_THROWS_AS(read_kept(paths, "a.example.com"), StorageError);
   }
 }
+
+TEST_CASE_METHOD(KeepFixture, "keep: an archive file that is a link is refused, the lineage stays",
+                 "[store][kept]") {
+  fs::path outside = tree.root() / "outside-key";
+  spit(outside, "someone else's file");
+  const fs::path key = paths.lineage_archive_dir("a.example.com") / "privkey1.pem";
+  fs::remove(key);
+  fs::create_symlink(outside, key);
+  CHECK_THROWS_WITH(keep_lineage(paths, "a.example.com"),
+                    Catch::Contains("not a regular file") && Catch::Contains("--purge"));
+  CHECK(fs::exists(paths.renewal_conf("a.example.com")));
+  CHECK(list_kept(paths).empty());
+  CHECK(slurp(outside) == "someone else's file");
+}
