@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "http/transport.hpp"
 #include "issuance/certonly_csr.hpp"
+#include "issuance/certonly_metrics.hpp"
 #include "preflight_run.hpp"
 #include "prompt.hpp"
 #include "ratelimit/rate_limit_guard.hpp"
@@ -98,7 +99,7 @@ int run_certonly(const Options& options) {
   request.fullchain_path = options.fullchain_path;
   request.hooks = hook_config(options);
   request.fallback = {options.bootstrap_self_signed, options.fallback_self_signed,
-                      options.fallback_cert, options.fallback_key};
+                      options.fallback_cert, options.fallback_key, options.no_fallback};
   request.confirm = [&options](const std::string& question, bool non_interactive_answer,
                                const std::string& flag_hint) {
     return confirm(options, question, non_interactive_answer, flag_hint);
@@ -110,7 +111,7 @@ int run_certonly(const Options& options) {
       options.new_key || options.no_reuse_key); // --no-reuse-key: a new key, reuse_key unset
 
   request.rate_limits = {options.rate_limit_per_domain, options.rate_limit_duplicates,
-                         options.strict_rate_limits};
+                         options.strict_rate_limits, options.ignore_rate_limit_backoff};
   preflight_before_first_issuance(options);
   auto transport = make_transport(options);
   util::SystemClock clock;
@@ -118,8 +119,28 @@ int run_certonly(const Options& options) {
   auto lock = store::TreeLock::acquire(request.paths);
   if (!request.csr_path.empty())
     return report_csr_result(issuance::run_certonly_csr(request, *transport, clock), options);
-  issuance::CertonlyResult result =
-      issuance::run_certonly(request, *transport, clock, process_runner);
+  issuance::CertonlyResult result;
+  try {
+    result = issuance::run_certonly(request, *transport, clock, process_runner);
+  } catch (...) {
+    if (!options.metrics_file.empty()) // certbot's default name: the first domain
+      issuance::write_certonly_metrics(
+          options.metrics_file, request.paths,
+          {options.cert_name.value_or(options.domains.empty() ? "" : options.domains.front()),
+           std::nullopt, issuance::RenewalAttempt{clock.now(), false}, ""},
+          options.dry_run);
+    throw;
+  }
+  if (!options.metrics_file.empty())
+    issuance::write_certonly_metrics(
+        options.metrics_file, request.paths,
+        {result.lineage_name, result.not_after,
+         result.outcome == issuance::CertonlyResult::Outcome::kept ||
+                 result.outcome == issuance::CertonlyResult::Outcome::reused // no CA attempt
+             ? std::nullopt
+             : std::optional(issuance::RenewalAttempt{clock.now(), true}),
+         ""},
+        options.dry_run);
 
   if (result.outcome == issuance::CertonlyResult::Outcome::kept) {
     util::log_info("Certificate not yet due for renewal; no action taken.");
@@ -129,11 +150,14 @@ int run_certonly(const Options& options) {
     util::log_info("The dry run was successful.");
     return 0;
   }
-  util::log_info("Successfully received certificate.\n"
+  util::log_info("{}\n"
                  "Certificate is saved at: {}\n"
                  "Key is saved at:         {}\n"
                  "This certificate expires on {}.\n"
                  "These files will be updated when the certificate renews.",
+                 result.outcome == issuance::CertonlyResult::Outcome::reused
+                     ? "Certificate restored from the one delete kept."
+                     : "Successfully received certificate.",
                  result.fullchain_path, result.privkey_path,
                  renew::format_utc_date(result.not_after));
   return 0;

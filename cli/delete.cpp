@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "issuance/delete_certificate.hpp"
 #include "prompt.hpp"
+#include "store/kept_lineage.hpp"
 #include "store/lineage_delete.hpp"
 #include "store/lineage_name.hpp"
 #include "store/tree_lock.hpp"
@@ -32,8 +33,18 @@ int run_delete(const Options& options) {
     util::log_info("Deletion of certificate(s) canceled.");
     return 0;
   }
-  issuance::delete_certificate(paths, name);
-  util::log_info("Deleted all files relating to certificate {}.", name);
+  if (options.purge) {
+    issuance::delete_certificate(paths, name, issuance::DeleteMode::purge);
+    util::log_info("Deleted all files relating to certificate {}.", name);
+    return 0;
+  }
+  if (!issuance::delete_certificate(paths, name, issuance::DeleteMode::keep)) {
+    util::log_info("Deleted all files relating to certificate {}.", name);
+    return 0;
+  }
+  util::log_info("Deleted certificate {}; its current certificate and key are kept in {} for a "
+                 "later certonly of the same names (delete --purge keeps nothing).",
+                 name, store::kept_dir(paths).string());
   return 0;
 }
 

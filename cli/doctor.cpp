@@ -1,5 +1,6 @@
 // certsmith doctor: flags -> preflight::run_doctor, findings printed one per
-// line with their fix. Exit 0 when nothing failed (warnings pass).
+// line with their fix. Exit 0 when nothing failed (warnings pass). Also the
+// flags -> preflight::run_automatic_preflight translation for certonly.
 
 #include "preflight/doctor.hpp"
 
@@ -7,6 +8,7 @@
 #include "commands.hpp"
 #include "dns/dns_client.hpp"
 #include "issuance/webroot_map.hpp"
+#include "preflight/auto_preflight.hpp"
 #include "preflight/token_sites.hpp"
 #include "preflight_run.hpp"
 #include "util/clock.hpp"
@@ -21,19 +23,20 @@ namespace certsmith::cli {
 
 namespace {
 
-std::unique_ptr<preflight::TokenSite> token_site_of(const Options& options) {
+preflight::TokenSiteSpec token_site_spec(const Options& options) {
   if (options.webroot && options.standalone)
     throw UsageError("doctor: choose --webroot or --standalone, not both");
-  if (options.webroot || !options.webroot_paths.empty()) {
-    std::map<std::string, std::filesystem::path> map;
+  preflight::TokenSiteSpec spec;
+  if (options.webroot || options.authenticator == "webroot" || !options.webroot_paths.empty()) {
+    spec.kind = preflight::TokenSiteSpec::Kind::webroot;
     for (const auto& [domain, path] : issuance::build_webroot_map(options.domain_and_webroot_order))
-      map.emplace(domain, path);
-    return std::make_unique<preflight::WebrootTokenSite>(std::move(map));
+      spec.webroot_map.emplace(domain, path);
+  } else if (options.standalone || options.authenticator == "standalone") {
+    spec.kind = preflight::TokenSiteSpec::Kind::standalone;
+    spec.address = options.http01_address;
+    spec.port = static_cast<std::uint16_t>(options.http01_port);
   }
-  if (options.standalone)
-    return std::make_unique<preflight::StandaloneTokenSite>(
-        options.http01_address, static_cast<std::uint16_t>(options.http01_port));
-  return nullptr;
+  return spec;
 }
 
 preflight::Resolver preflight_resolver(dns::DnsClient& client, const Options& options) {
@@ -45,39 +48,52 @@ preflight::Resolver preflight_resolver(dns::DnsClient& client, const Options& op
   return preflight::Resolver(client, std::move(servers));
 }
 
-} // namespace
-
-int run_doctor(const Options& options) {
-  if (options.domains.empty())
-    throw UsageError("doctor needs the names to check: -d NAME [-d NAME ...]");
+preflight::DoctorRequest doctor_request(const Options& options) {
   preflight::DoctorRequest request;
   for (const auto& domain : options.domains)
     request.domains.push_back(acme::normalize_domain(domain));
+  request.ip_addresses = options.ip_addresses;
   request.email = options.email;
   request.directory_url = options.server_url();
   request.http01_port = static_cast<std::uint16_t>(options.http01_port);
-  auto site = token_site_of(options);
+  return request;
+}
+
+std::unique_ptr<http::Transport> probe_transport() {
+  http::TransportOptions probe_options; // the CA gives a validation a few seconds too
+  probe_options.connect_timeout = std::chrono::seconds(5);
+  probe_options.total_timeout = std::chrono::seconds(10);
+  probe_options.max_body_bytes = 64 * 1024;
+  return http::make_curl_transport(probe_options);
+}
+
+} // namespace
+
+int run_doctor(const Options& options) {
+  if (options.domains.empty() && options.ip_addresses.empty())
+    throw UsageError("doctor needs the names to check: -d NAME [-d NAME ...] or --ip-address IP");
+  preflight::DoctorRequest request = doctor_request(options);
+  request.work_dir = options.work_dir;
+  request.rate_policy = {options.rate_limit_per_domain, options.rate_limit_duplicates,
+                         options.strict_rate_limits};
+  const auto spec = token_site_spec(options);
+  auto site = preflight::open_token_site(spec, request.site_problem);
   request.token_site = site.get();
 
   auto dns_client = dns::make_ldns_client(std::chrono::seconds(3));
   preflight::Resolver resolver = preflight_resolver(*dns_client, options);
   auto ca_transport = make_transport(options);
-  http::TransportOptions probe_options; // the CA gives a validation a few seconds too
-  probe_options.connect_timeout = std::chrono::seconds(5);
-  probe_options.total_timeout = std::chrono::seconds(10);
-  probe_options.max_body_bytes = 64 * 1024;
-  auto probe_transport = http::make_curl_transport(probe_options);
+  auto probe = probe_transport();
   util::SystemClock clock;
 
-  const auto findings =
-      preflight::run_doctor(request, resolver, *ca_transport, *probe_transport, clock);
+  const auto findings = preflight::run_doctor(request, resolver, *ca_transport, *probe, clock);
   for (const auto& finding : findings) {
     std::printf("%s %-7s %s: %s\n", preflight::status_word(finding.status), finding.check.c_str(),
                 finding.subject.c_str(), finding.detail.c_str());
     if (!finding.fix.empty() && finding.status != preflight::Status::pass)
       std::printf("     fix: %s\n", finding.fix.c_str());
   }
-  if (site == nullptr)
+  if (spec.kind == preflight::TokenSiteSpec::Kind::none)
     std::printf("(http-01 not rehearsed: give --webroot -w DIR or --standalone)\n");
   const bool passed = preflight::all_passed(findings);
   std::printf("%s\n", passed ? "All checks passed." : "Some checks failed.");
@@ -87,23 +103,23 @@ int run_doctor(const Options& options) {
 void preflight_before_first_issuance(const Options& options) {
   if (options.no_preflight || !options.csr.empty() || options.domains.empty())
     return;
-  const std::string first = acme::normalize_domain(options.domains.front());
-  const std::string lineage = options.cert_name.value_or(first);
-  const std::filesystem::path conf =
-      std::filesystem::path(options.config_dir) / "renewal" / (lineage + ".conf");
-  std::error_code ignored;
-  if (std::filesystem::exists(conf, ignored))
-    return; // not a first issuance
-  preflight::DoctorRequest request;
-  for (const auto& domain : options.domains)
-    request.domains.push_back(acme::normalize_domain(domain));
-  request.email = options.email;
-  request.directory_url = options.server_url();
+  const std::string lineage =
+      options.cert_name.value_or(acme::normalize_domain(options.domains.front()));
+  if (!preflight::is_first_issuance(options.config_dir, lineage))
+    return;
+  preflight::DoctorRequest request = doctor_request(options);
+  request.ip_addresses.clear(); // IP identifiers: nothing to check before the CA's own try
+  // The http-01 rehearsal only where certsmith serves the token itself, and
+  // the standalone port is let go again before the real run listens on it.
+  std::unique_ptr<preflight::TokenSite> site;
+  site = preflight::open_token_site(token_site_spec(options), request.site_problem);
+  request.token_site = site.get();
   auto dns_client = dns::make_ldns_client(std::chrono::seconds(3));
   preflight::Resolver resolver = preflight_resolver(*dns_client, options);
   auto ca_transport = make_transport(options);
+  auto probe = probe_transport();
   util::SystemClock clock;
-  preflight::run_automatic_preflight(request, resolver, *ca_transport, clock);
+  preflight::run_automatic_preflight(request, resolver, *ca_transport, probe.get(), clock);
 }
 
 } // namespace certsmith::cli

@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
       {"certificates", nullptr, "List the certificates in the config dir", cli::run_certificates},
       {"renew", nullptr, "Renew every certificate that is due", cli::run_renew},
       {"revoke", nullptr, "Revoke a certificate", cli::run_revoke},
-      {"delete", nullptr, "Delete a certificate lineage", cli::run_delete},
+      {"delete", nullptr,
+       "Delete a certificate lineage, keeping its certificate in CONFIG_DIR/certsmith/kept for "
+       "reuse (--purge: keep nothing)",
+       cli::run_delete},
       {"register", nullptr, "Create an ACME account", cli::run_register},
       {"update_account", "update-account", "Change the account's contact email",
        cli::run_update_account},

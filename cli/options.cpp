@@ -111,7 +111,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--new-key", o.new_key, "Make a new private key (overrides a saved reuse_key)");
   app.add_flag("--json", o.json, "Print a machine-readable document (certificates, renew)");
   app.add_option("--metrics-file", o.metrics_file,
-                 "renew: write a Prometheus textfile here (node_exporter's textfile collector)");
+                 "renew, certonly: write a Prometheus textfile here (node_exporter's textfile "
+                 "collector)");
   app.add_option("--rate-limit-per-domain", o.rate_limit_per_domain,
                  "Warn before an order when the local issuance ledger holds this many certificates "
                  "per registered domain in 7 days (Let's Encrypt's server: 50 unless set)")
@@ -121,6 +122,8 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(1, 1000000));
   app.add_flag("--strict-rate-limits", o.strict_rate_limits,
                "Refuse to order, instead of warning, when a rate limit would be reached");
+  app.add_flag("--ignore-rate-limit-backoff", o.ignore_rate_limit_backoff,
+               "Order even before the time a CA's rateLimited answer gave (a warning instead)");
   app.add_option("--issuance-timeout", o.issuance_timeout,
                  "Seconds the CA may take to issue a certificate once the order is finalized "
                  "(1 to 86400; not saved for renewal, as certbot)")
@@ -129,12 +132,14 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--bootstrap-self-signed", o.bootstrap_self_signed,
                "certonly: serve a self-signed certificate from live/ until the CA's arrives");
   app.add_flag("--fallback-self-signed", o.fallback_self_signed,
-               "certonly: when renewal fails until the certificate expires, serve a "
+               "certonly, reconfigure: when renewal fails until the certificate expires, serve a "
                "self-signed one (saved for renew)");
   app.add_option("--fallback-cert", o.fallback_cert,
-                 "certonly: certificate (PEM chain) to serve instead when renewal fails until "
-                 "expiry; with --fallback-key");
+                 "certonly, reconfigure: certificate (PEM chain) covering every name to serve "
+                 "instead when renewal fails until expiry; with --fallback-key");
   app.add_option("--fallback-key", o.fallback_key, "certonly: the private key of --fallback-cert");
+  app.add_flag("--no-fallback", o.no_fallback,
+               "certonly, reconfigure: forget --fallback-self-signed and --fallback-cert/-key");
   app.add_flag("--renew-with-new-domains", o.renew_with_new_domains,
                "With --cert-name and other -d names: replace the lineage's names and renew now, "
                "without asking");
@@ -151,6 +156,12 @@ void add_options(CLI::App& app, Options& o) {
                "Delete the lineage after revoking it");
   app.add_flag("--no-delete-after-revoke", o.no_delete_after_revoke,
                "Keep the lineage after revoking it");
+  app.add_flag("--purge", o.purge,
+               "delete: remove everything, as certbot does. Without it, delete keeps the current "
+               "certificate and key (and the renewal conf) in CONFIG_DIR/certsmith/kept/NAME/ "
+               "(0700) for a later certonly of the same names, which reuses it while it is valid "
+               "and not due; expired ones are removed when seen; rm -r that directory purges "
+               "them all");
 
   app.add_option("--account", o.account, "Account id to use when the server has several");
   app.add_option("--eab-kid", o.eab_kid, "External account binding key id from the CA");

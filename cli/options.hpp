@@ -77,11 +77,13 @@ struct Options {
   bool bootstrap_self_signed = false; // certonly: certsmith's own fallback flags
   bool fallback_self_signed = false;
   std::string fallback_cert, fallback_key;
+  bool no_fallback = false; // reconfigure, certonly: forget the fallbacks
   NotifyFlags notify; // renew: --notify-* (certsmith's own flags)
-  std::string metrics_file; // renew: Prometheus textfile (certsmith's own flag)
+  std::string metrics_file; // renew, certonly: Prometheus textfile (certsmith's own flag)
   std::optional<int> rate_limit_per_domain; // certsmith's own: issuance ledger limits
   std::optional<int> rate_limit_duplicates;
   bool strict_rate_limits = false;
+  bool ignore_rate_limit_backoff = false; // certsmith's own: order despite a remembered Retry-After
   int issuance_timeout = 90; // seconds; acme::k_default_issuance_timeout, certbot's; never saved
   bool renew_with_new_domains = false; // --cert-name with other -d: replace them without asking
 
@@ -91,6 +93,7 @@ struct Options {
   std::string reason = "unspecified";
   bool delete_after_revoke = false;
   bool no_delete_after_revoke = false;
+  bool purge = false; // delete: keep nothing for reuse (certsmith's own flag)
 
   // accounts
   std::string account; // account id, when a server has several

@@ -6,10 +6,8 @@
 
 namespace certsmith::cli {
 
-/// When no renewal conf exists yet for the lineage certonly would write, run
-/// preflight::run_automatic_preflight (DNS, CAA, email through --dns-resolvers
-/// or the system's resolvers): warnings for what may fail, UsageError for what
-/// the CA would refuse (CAA forbids it).
+/// Translate the flags into preflight::run_automatic_preflight when
+/// preflight::is_first_issuance says certonly would create the lineage.
 void preflight_before_first_issuance(const Options& options);
 
 } // namespace certsmith::cli

@@ -49,6 +49,10 @@ issuance::RenewalChanges changes_of(const Options& options) {
     changes.preferred_profile = options.preferred_profile;
   if (given("required-profile"))
     changes.required_profile = options.required_profile;
+  if (options.bootstrap_self_signed)
+    throw UsageError("--bootstrap-self-signed is for a new certificate (certonly)");
+  changes.fallback = {false, options.fallback_self_signed, options.fallback_cert,
+                      options.fallback_key, options.no_fallback};
   return changes;
 }
 
@@ -90,8 +94,9 @@ int run_reconfigure(const Options& options) {
   for (const auto& failure : result.hook_failures)
     util::log_warning("{} hook failed: {}: {}", hooks::stage_name(failure.stage),
                       util::escape_untrusted(failure.hook, 200), failure.reason);
-  util::log_info("The dry run was successful.\n"
-                 "Successfully updated configuration.\n"
+  if (!result.dry_run_server.empty()) // a fallback-only change needs no proof
+    util::log_info("The dry run was successful.");
+  util::log_info("Successfully updated configuration.\n"
                  "Changes will apply when the certificate renews.");
   return 0;
 }

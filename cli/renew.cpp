@@ -145,7 +145,7 @@ int run_renew(const Options& options) {
   }
 
   renew.rate_limits = {options.rate_limit_per_domain, options.rate_limit_duplicates,
-                       options.strict_rate_limits};
+                       options.strict_rate_limits, options.ignore_rate_limit_backoff};
   auto transport = make_transport(options);
   util::SystemClock clock;
   util::SystemProcessRunner process_runner;

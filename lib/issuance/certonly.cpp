@@ -3,6 +3,7 @@
 #include "acme/identifier.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/issue_lineage.hpp"
+#include "issuance/kept_reuse.hpp"
 #include "issuance/lineage_lookup.hpp"
 #include "issuance/solver_choice.hpp"
 #include "issuance/webroot_map.hpp"
@@ -285,6 +286,7 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     store::validate_cert_name(*request.cert_name);
   std::vector<acme::Identifier> identifiers = requested_identifiers(request);
   std::set<std::string> names = names_of(identifiers);
+  check_fallback_options(request.fallback, identifiers, clock.now()); // before anything is written
 
   std::optional<store::Lineage> lineage = find_lineage(request, names);
   if (!lineage &&
@@ -292,6 +294,9 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     store::validate_new_cert_name(*request.cert_name);
   if (lineage)
     check_key_type_change(request, *lineage);
+  if (!lineage && !request.force_renewal && !request.dry_run) // what `delete` kept, if valid
+    if (auto reused = reuse_kept_certificate(request, identifiers, clock))
+      return *reused;
   CertonlyResult result;
   if (lineage) {
     auto facts = crypto::read_certificate(lineage->read_cert_pem());
@@ -304,7 +309,11 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     bool due = lineage->params().autorenew.value_or(true) &&
                (renew::is_due(facts.not_before, facts.not_after, before, clock.now()) ||
                 placeholder_is_live(lineage->params())); // fallback.hpp: always due
+    // fallback.hpp: the flags are saved for a kept lineage, and before an order that may fail.
+    bool save_fallback = same_names && !request.dry_run && request.fallback.changes_conf();
     if (same_names && !request.force_renewal && !request.dry_run && !due) {
+      if (save_fallback)
+        save_fallback_settings(*lineage, request.fallback, identifiers, clock.now());
       result.outcome = CertonlyResult::Outcome::kept;
       result.lineage_name = lineage->name();
       result.fullchain_path = lineage->fullchain_path().string();
@@ -315,6 +324,8 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
     if (!same_names && request.cert_name)
       confirm_new_names(request, *lineage, names_of(facts), names);
     check_reuse_key_conflict(request, *lineage); // only when it is renewed, as certbot
+    if (save_fallback)
+      save_fallback_settings(*lineage, request.fallback, identifiers, clock.now());
     if (!same_names) // --expand or --cert-name with other names: certbot replaces them
       util::log_info("Updating certificate {} to hold: {}.", lineage->name(), joined(names));
   }

@@ -85,7 +85,8 @@ struct CertonlyRequest {
 };
 
 struct CertonlyResult {
-  enum class Outcome { issued, renewed, kept } outcome = Outcome::issued;
+  // reused: a new lineage from the certificate `delete` kept (kept_reuse.hpp), no order.
+  enum class Outcome { issued, renewed, kept, reused } outcome = Outcome::issued;
   std::string lineage_name;
   std::string live_dir;
   std::vector<std::string> domains;

@@ -89,11 +89,11 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
     (identifier.type == "ip" ? csr.ip_addresses : csr.dns_names).push_back(identifier.value);
   std::optional<IssuedCertificate> obtained;
   try {
-    obtained = obtain_certificate(
-        *account.client, account.thumbprint, request.identifiers, crypto::make_csr_der(key, csr),
-        preferred_solvers,
-        OrderPreferences{request.replaces, request.params.preferred_chain,
-                         request.params.preferred_profile, request.params.required_profile});
+    obtained = obtain_certificate(*account.client, account.thumbprint, request.identifiers,
+                                  crypto::make_csr_der(key, csr), preferred_solvers,
+                                  OrderPreferences{request.replaces, request.params.preferred_chain,
+                                                   request.params.preferred_profile,
+                                                   request.params.required_profile});
   } catch (const acme::AcmeError& error) {
     // Remembered so that the next run does not ask again before the CA's time.
     if (error.problem().is_rate_limit() && error.problem().retry_at && !request.dry_run)

@@ -1,6 +1,7 @@
 #include "issuance/metrics_file.hpp"
 
 #include "issuance/fallback.hpp"
+#include "issuance/metrics_format.hpp"
 #include "renew/record_file.hpp"
 #include "store/atomic_file.hpp"
 #include "store/lineage.hpp"
@@ -23,26 +24,12 @@ std::filesystem::path attempts_path(const std::filesystem::path& work_dir) {
 
 using util::unix_seconds;
 
-/// A label value as the exposition format wants it: backslash, double quote
-/// and line feed escaped (lineage names are checked elsewhere; this is the
-/// last line of defence for the file's syntax).
 std::string label_value(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
+  return metrics_label_value(value);
 }
 
-void family(std::string& text, std::string_view name, std::string_view help) {
-  text += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", name, help, name);
+void family(std::string& text, std::string_view name) {
+  text += metric_family_header(name);
 }
 
 /// What each lineage of the summary serves, from its renewal conf; a lineage
@@ -76,28 +63,23 @@ RenewalAttempts merge_attempts(const RenewalAttempts& previous, const RenewSumma
 std::string renew_metrics_text(const RenewSummary& summary, const RenewalAttempts& attempts,
                                RunTimes times, const LiveKinds& live_kinds) {
   std::string text;
-  family(text, "certsmith_certificate_expiry_timestamp_seconds",
-         "notAfter of the certificate a lineage serves, as a Unix time.");
+  family(text, "certsmith_certificate_expiry_timestamp_seconds");
   for (const auto& outcome : summary.outcomes) {
     if (outcome.not_after.time_since_epoch().count() == 0)
       continue; // no readable certificate: no expiry to report
     text += fmt::format("certsmith_certificate_expiry_timestamp_seconds{{lineage=\"{}\"}} {}\n",
                         label_value(outcome.name), unix_seconds(outcome.not_after));
   }
-  family(text, "certsmith_renewal_last_attempt_timestamp_seconds",
-         "When certsmith last tried to renew the lineage, as a Unix time.");
+  family(text, "certsmith_renewal_last_attempt_timestamp_seconds");
   for (const auto& [name, attempt] : attempts)
     text += fmt::format("certsmith_renewal_last_attempt_timestamp_seconds{{lineage=\"{}\"}} {}\n",
                         label_value(name), unix_seconds(attempt.when));
-  family(text, "certsmith_renewal_last_attempt_success",
-         "1 when the lineage's last renewal attempt succeeded, 0 when it failed.");
+  family(text, "certsmith_renewal_last_attempt_success");
   for (const auto& [name, attempt] : attempts)
     text += fmt::format("certsmith_renewal_last_attempt_success{{lineage=\"{}\"}} {}\n",
                         label_value(name), attempt.succeeded ? 1 : 0);
 
-  family(text, "certsmith_certificate_placeholder",
-         "1 while a lineage serves a self-signed or user fallback instead of a certificate from "
-         "the CA; kind says which.");
+  family(text, "certsmith_certificate_placeholder");
   for (const auto& [name, kind] : live_kinds)
     text += fmt::format("certsmith_certificate_placeholder{{lineage=\"{}\",kind=\"{}\"}} {}\n",
                         label_value(name), label_value(kind), kind == "real" ? 0 : 1);
@@ -108,19 +90,17 @@ std::string renew_metrics_text(const RenewSummary& summary, const RenewalAttempt
     failed += outcome.action == LineageOutcome::Action::failed;
   }
   auto duration = std::chrono::duration<double>(times.finished - times.started).count();
-  family(text, "certsmith_renew_run_timestamp_seconds", "When the last renew run ended.");
+  family(text, "certsmith_renew_run_timestamp_seconds");
   text += fmt::format("certsmith_renew_run_timestamp_seconds {}\n", unix_seconds(times.finished));
-  family(text, "certsmith_renew_run_duration_seconds", "How long the last renew run took.");
+  family(text, "certsmith_renew_run_duration_seconds");
   text += fmt::format("certsmith_renew_run_duration_seconds {:.3f}\n", duration);
-  family(text, "certsmith_renew_run_success",
-         "1 when the last renew run ended with no failed lineage, 0 when one failed or the run "
-         "stopped with an error.");
+  family(text, "certsmith_renew_run_success");
   text += fmt::format("certsmith_renew_run_success {}\n", times.completed && failed == 0 ? 1 : 0);
-  family(text, "certsmith_lineages_total", "Lineages the last renew run examined.");
-  text += fmt::format("certsmith_lineages_total {}\n", summary.outcomes.size());
-  family(text, "certsmith_lineages_renewed", "Lineages the last renew run renewed.");
+  family(text, "certsmith_lineages_examined");
+  text += fmt::format("certsmith_lineages_examined {}\n", summary.outcomes.size());
+  family(text, "certsmith_lineages_renewed");
   text += fmt::format("certsmith_lineages_renewed {}\n", renewed);
-  family(text, "certsmith_lineages_failed", "Lineages whose renewal failed in the last run.");
+  family(text, "certsmith_lineages_failed");
   text += fmt::format("certsmith_lineages_failed {}\n", failed);
   return text;
 }

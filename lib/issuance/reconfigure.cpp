@@ -1,6 +1,7 @@
 #include "issuance/reconfigure.hpp"
 
 #include "crypto/certificate.hpp"
+#include "issuance/fallback_switch.hpp"
 #include "issuance/issue_lineage.hpp"
 #include "issuance/key_request.hpp"
 #include "issuance/lineage_lookup.hpp"
@@ -153,6 +154,10 @@ ReconfigureResult reconfigure_lineage(const ReconfigureRequest& request, http::T
   ReconfigureResult result;
   result.before = lineage.params();
   result.after = apply_changes(lineage.params(), request.changes, values_of(identifiers));
+  bool needs_proof = result.after != result.before;
+  // While a placeholder is live its certificate names other things (fallback.hpp).
+  record_fallback_settings(result.after, request.changes.fallback,
+                           identifiers_to_renew(lineage.params(), identifiers), clock.now());
   result.changed = result.after != result.before;
   if (!result.changed)
     return result;
@@ -160,9 +165,11 @@ ReconfigureResult reconfigure_lineage(const ReconfigureRequest& request, http::T
     check_reuse_key_conflict(result.after.reuse_key.value_or(false), request.changes.key.new_key,
                              crypto::PrivateKey::from_pem(lineage.read_privkey_pem()).spec(),
                              key_spec_of(result.after));
-  result.dry_run_server = dry_run_server_for(result.after.server);
-  prove_by_dry_run(request, lineage, result.after, identifiers, transport, clock, process_runner,
-                   result);
+  if (needs_proof) {
+    result.dry_run_server = dry_run_server_for(result.after.server);
+    prove_by_dry_run(request, lineage, result.after, identifiers, transport, clock, process_runner,
+                     result);
+  }
 
   store::ConfigObj conf = lineage.conf();
   store::write_renewal_params(conf, result.after);

@@ -8,6 +8,7 @@
 #include "hooks/hook_runner.hpp"
 #include "http/transport.hpp"
 #include "issuance/account.hpp"
+#include "issuance/fallback_settings.hpp"
 #include "issuance/key_request.hpp"
 #include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
@@ -37,6 +38,9 @@ struct RenewalChanges {
   std::optional<std::string> preferred_chain;
   std::optional<std::string> preferred_profile;
   std::optional<std::string> required_profile;
+  /// --fallback-self-signed, --fallback-cert/-key, --no-fallback (fallback_settings.hpp):
+  /// checked against the lineage's names; they change no issuance, so need no dry run.
+  FallbackOptions fallback;
 };
 
 struct ReconfigureRequest {

@@ -1,6 +1,7 @@
 #include "issuance/renew_all.hpp"
 
 #include "acme/ari.hpp"
+#include "acme/stored_identifier.hpp"
 #include "crypto/certificate.hpp"
 #include "issuance/fallback.hpp"
 #include "issuance/issue_lineage.hpp"
@@ -64,15 +65,11 @@ public:
       candidate.outcome.domains = facts.names;
       candidate.outcome.not_after = facts.not_after;
       for (const auto& value : facts.names)
-        candidate.identifiers.push_back(
-            {value.find(':') != std::string::npos ||
-                     value.find_first_not_of("0123456789.") == std::string::npos
-                 ? "ip"
-                 : "dns",
-             value});
+        candidate.identifiers.push_back(acme::stored_identifier(value));
       candidate.identifiers =
           identifiers_to_renew(lineage.params(), std::move(candidate.identifiers));
-      if (!facts.authority_key_id.empty())
+      // A live placeholder is no certificate of the CA's: no ARI, no `replaces` (fallback.hpp).
+      if (!facts.authority_key_id.empty() && !placeholder_is_live(lineage.params()))
         candidate.cert_id = acme::ari_certificate_id(facts.authority_key_id, facts.serial_der);
       m_cert_ids.push_back(candidate.cert_id);
 

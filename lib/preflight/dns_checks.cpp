@@ -161,7 +161,9 @@ Finding check_caa(Resolver& resolver, const std::string& name,
   const bool wildcard = name.starts_with("*.");
   Finding finding{"caa", name, Status::pass, "", "", false};
   std::string current = without_wildcard(name);
-  while (current.find('.') != std::string::npos) {
+  // RFC 8659 section 3: climb label by label up to the root, exclusive, so
+  // the top-level domain itself is asked too.
+  while (!current.empty()) {
     Lookup lookup = resolver.lookup(current, dns::RecordType::caa);
     if (!lookup.answered || (lookup.rcode != 0 && lookup.rcode != 3)) {
       finding.status = Status::warn;
@@ -203,7 +205,8 @@ Finding check_caa(Resolver& resolver, const std::string& name,
       }
       return finding;
     }
-    current = current.substr(current.find('.') + 1);
+    const auto dot = current.find('.');
+    current = dot == std::string::npos ? std::string() : current.substr(dot + 1);
   }
   finding.detail = "no CAA records: any CA may issue";
   return finding;

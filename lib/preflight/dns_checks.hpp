@@ -38,8 +38,9 @@ struct CaaDecision {
 CaaDecision decide_caa(const std::vector<CaaProperty>& rrset,
                        const std::vector<std::string>& identities, bool wildcard);
 
-/// Climb from name (a "*." prefix marks a wildcard) towards the top-level
-/// domain, excluded, until a name has CAA records, and judge that set.
+/// Climb from name (a "*." prefix marks a wildcard) towards the root, the
+/// top-level domain included (RFC 8659 section 3), until a name has CAA
+/// records, and judge that set.
 /// `identities` unknown (nullopt) when the directory could not be read.
 Finding check_caa(Resolver& resolver, const std::string& name,
                   const std::optional<std::vector<std::string>>& identities);

@@ -2,9 +2,9 @@
 
 #include "acme/client.hpp"
 #include "preflight/dns_checks.hpp"
+#include "preflight/rate_limit_check.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
-#include "util/log.hpp"
 
 #include <fmt/format.h>
 
@@ -23,25 +23,30 @@ std::optional<std::vector<std::string>> caa_identities(http::Transport& transpor
   }
 }
 
-namespace {
-
-std::vector<Finding> dns_findings(const DoctorRequest& request, Resolver& resolver,
-                                  http::Transport& ca_transport, util::Clock& clock,
-                                  TokenSite* site, http::Transport* probe_transport) {
+std::vector<Finding> collect_findings(const DoctorRequest& request, Resolver& resolver,
+                                      http::Transport& ca_transport,
+                                      http::Transport* probe_transport, util::Clock& clock) {
   std::vector<Finding> findings;
-  std::string why_not;
-  const auto identities = caa_identities(ca_transport, clock, request.directory_url, why_not);
-  if (!identities) {
-    findings.push_back(
-        {"caa", request.directory_url, Status::warn,
-         fmt::format("cannot read the CA's directory: {}", util::escape_untrusted(why_not, 200)),
-         "check --server and the network", false});
+  if (request.site_problem) {
+    findings.push_back(*request.site_problem);
   }
-  for (const auto& name : request.domains) {
-    std::vector<std::string> addresses;
-    findings.push_back(check_addresses(resolver, name, addresses));
-    findings.push_back(check_caa(resolver, name, identities));
-    if (site != nullptr && probe_transport != nullptr && !addresses.empty()) {
+  TokenSite* site = probe_transport != nullptr ? request.token_site : nullptr;
+  if (!request.domains.empty()) {
+    std::string why_not;
+    const auto identities = caa_identities(ca_transport, clock, request.directory_url, why_not);
+    if (!identities) {
+      findings.push_back(
+          {"caa", request.directory_url, Status::warn,
+           fmt::format("cannot read the CA's directory: {}", util::escape_untrusted(why_not, 200)),
+           "check --server and the network", false});
+    }
+    for (const auto& name : request.domains) {
+      std::vector<std::string> addresses;
+      findings.push_back(check_addresses(resolver, name, addresses));
+      findings.push_back(check_caa(resolver, name, identities));
+      if (site == nullptr || addresses.empty()) {
+        continue;
+      }
       if (name.starts_with("*.")) {
         findings.push_back({"http-01", name, Status::fail,
                             "a wildcard name cannot be validated over http-01",
@@ -54,45 +59,32 @@ std::vector<Finding> dns_findings(const DoctorRequest& request, Resolver& resolv
       }
     }
   }
+  // An IP identifier (RFC 8738) has no DNS and no CAA: the CA connects to the address itself.
+  for (const auto& address : request.ip_addresses) {
+    if (site == nullptr) {
+      continue;
+    }
+    for (auto& finding :
+         check_self_fetch({address, {address}, request.http01_port}, *site, *probe_transport)) {
+      findings.push_back(std::move(finding));
+    }
+  }
+  if (!request.work_dir.empty()) {
+    std::vector<std::string> names = request.domains;
+    names.insert(names.end(), request.ip_addresses.begin(), request.ip_addresses.end());
+    findings.push_back(check_rate_limits(request.work_dir, request.directory_url,
+                                         request.rate_policy, names, clock.now()));
+  }
   if (!request.email.empty()) {
     findings.push_back(check_email(resolver, request.email));
   }
   return findings;
 }
 
-} // namespace
-
 std::vector<Finding> run_doctor(const DoctorRequest& request, Resolver& resolver,
                                 http::Transport& ca_transport, http::Transport& probe_transport,
                                 util::Clock& clock) {
-  return dns_findings(request, resolver, ca_transport, clock, request.token_site, &probe_transport);
-}
-
-void run_automatic_preflight(const DoctorRequest& request, Resolver& resolver,
-                             http::Transport& ca_transport, util::Clock& clock) {
-  std::vector<std::string> blockers;
-  for (const auto& finding :
-       dns_findings(request, resolver, ca_transport, clock, nullptr, nullptr)) {
-    // Only a blocker stops the run. Everything else goes to the log file, not
-    // the terminal: the real run reports its own failure in one line, and a
-    // name this host cannot resolve may still resolve for the CA (split DNS).
-    if (finding.blocker) {
-      blockers.push_back(fmt::format("{}: {}{}", finding.subject, finding.detail,
-                                     finding.fix.empty() ? "" : "; " + finding.fix));
-      continue;
-    }
-    util::log_debug("preflight: {} {} {}: {}{}", status_word(finding.status), finding.check,
-                    finding.subject, finding.detail,
-                    finding.fix.empty() ? "" : fmt::format(" ({})", finding.fix));
-  }
-  if (!blockers.empty()) {
-    std::string message = "preflight: the CA would refuse this request";
-    for (const auto& blocker : blockers) {
-      message += "\n" + blocker;
-    }
-    message += "\n(--no-preflight skips these checks)";
-    throw UsageError(message);
-  }
+  return collect_findings(request, resolver, ca_transport, &probe_transport, clock);
 }
 
 } // namespace certsmith::preflight

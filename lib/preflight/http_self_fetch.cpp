@@ -5,6 +5,7 @@
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <random>
 #include <set>
@@ -14,17 +15,19 @@ namespace certsmith::preflight {
 namespace {
 
 constexpr int k_max_redirects = 10; // Let's Encrypt follows at most 10
+constexpr std::size_t k_max_addresses_per_family = 4;
 
 std::string shown(std::string_view text) {
   return util::escape_untrusted(text, 200);
 }
 
-std::string host_port(const std::string& host, std::uint16_t port) {
-  return port == 80 ? host : fmt::format("{}:{}", host, port);
-}
-
 std::string address_in_url(const std::string& address) {
   return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
+// The Host header and URL authority: an IPv6 identifier (RFC 8738) in brackets.
+std::string host_port(const std::string& host, std::uint16_t port) {
+  return port == 80 ? address_in_url(host) : fmt::format("{}:{}", address_in_url(host), port);
 }
 
 // The path and query of an absolute URL ("/" when it has none).
@@ -40,6 +43,50 @@ std::string trailing_space_trimmed(std::string text) {
     text.pop_back();
   }
   return text;
+}
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The transport says what went wrong only in its message: tell apart what the
+// admin fixes differently (a closed port, a firewall that drops, a page that
+// is too big, TLS).
+void describe_fetch_failure(Finding& finding, const std::string& message, const std::string& url,
+                            const std::string& address, std::uint16_t port) {
+  finding.status = Status::fail;
+  if (contains(message, "larger than")) {
+    finding.detail = fmt::format("{} answered with a body over the 64 KiB doctor reads: {}",
+                                 shown(url), shown(message));
+    finding.fix = "the token URL must serve only the token: check that no catch-all page or "
+                  "rewrite answers /.well-known/acme-challenge/";
+  } else if (contains(message, "headers")) {
+    finding.detail =
+        fmt::format("{} answered with oversized headers: {}", shown(url), shown(message));
+    finding.fix = "check the web server or proxy in front of it";
+  } else if (contains(message, "SSL") || contains(message, "TLS") ||
+             contains(message, "certificate")) {
+    finding.detail = fmt::format("TLS error fetching {}: {}", shown(url), shown(message));
+    finding.fix = "serve /.well-known/acme-challenge/ over plain http on port 80 without a "
+                  "redirect to https";
+  } else if (contains(message, "timed out") || contains(message, "Timeout") ||
+             contains(message, "timeout")) {
+    finding.detail =
+        fmt::format("connection to {} port {} timed out: {}", address, port, shown(message));
+    finding.fix = fmt::format("a firewall probably drops port {} at {}: open it for "
+                              "everyone (the CA validates from several places)",
+                              port, address);
+  } else if (contains(message, "cannot connect") || contains(message, "refused")) {
+    finding.detail =
+        fmt::format("connection to {} port {} failed: {}", address, port, shown(message));
+    finding.fix = fmt::format("make a web server listen on port {} at {} and let it through any "
+                              "firewall (the CA connects to port 80)",
+                              port, address);
+  } else {
+    finding.detail =
+        fmt::format("fetching {} from {} failed: {}", shown(url), address, shown(message));
+    finding.fix = fmt::format("check the web server on port {} at {}", port, address);
+  }
 }
 
 Finding fetch_at(const SelfFetch& target, const std::string& address, const std::string& token,
@@ -59,23 +106,26 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
     try {
       response = transport.perform(request);
     } catch (const NetworkError& error) {
-      finding.status = Status::fail;
-      finding.detail = fmt::format("connection to {} port {} failed: {}", address, target.port,
-                                   shown(error.what()));
-      finding.fix = fmt::format(
-          "make a web server listen on port {} at {} and let it through any firewall (the CA "
-          "connects to port 80)",
-          target.port, address);
+      describe_fetch_failure(finding, error.what(), url, address, target.port);
       return finding;
     }
     seen.insert(url);
     if (response.status >= 300 && response.status < 400 && response.header("location")) {
       const std::string next = acme::resolve_url_reference(*response.header("location"), url);
-      if (hop + 1 >= k_max_redirects || seen.contains(next)) {
+      if (seen.contains(next)) {
         finding.status = Status::fail;
         finding.detail =
             fmt::format("redirect loop: {} redirects back to {}", shown(url), shown(next));
         finding.fix = "fix the web server's redirects for /.well-known/acme-challenge/";
+        return finding;
+      }
+      if (hop >= k_max_redirects) { // hop redirects were followed already
+        finding.status = Status::fail;
+        finding.detail = fmt::format("more than {} redirects (the CA's limit), the last from {} "
+                                     "to {}; no loop was seen",
+                                     k_max_redirects, shown(url), shown(next));
+        finding.fix = "redirect /.well-known/acme-challenge/ at most once or twice, or serve it "
+                      "directly";
         return finding;
       }
       if (acme::origin_of(next) == origin) {
@@ -83,7 +133,7 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
         continue;
       }
       const bool https_same_host =
-          acme::origin_of(next) == acme::origin_of("https://" + target.name + "/");
+          acme::origin_of(next) == acme::origin_of("https://" + address_in_url(target.name) + "/");
       finding.status = https_same_host ? Status::warn : Status::fail;
       finding.detail = fmt::format("{} redirects to {}", shown(url), shown(next));
       finding.fix =
@@ -118,6 +168,30 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
   }
 }
 
+bool is_ipv6(const std::string& address) {
+  return address.find(':') != std::string::npos;
+}
+
+// Let's Encrypt tries IPv6 first and falls back to IPv4 when the IPv6
+// connection fails: with an IPv4 address that passes, an IPv6 failure is
+// worth fixing but does not stop validation.
+void downgrade_ipv6_when_ipv4_passes(std::vector<Finding>& findings,
+                                     const std::vector<bool>& is_v6) {
+  bool ipv4_passed = false;
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    ipv4_passed = ipv4_passed || (!is_v6[i] && findings[i].status == Status::pass);
+  }
+  if (!ipv4_passed)
+    return;
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    if (is_v6[i] && findings[i].status == Status::fail) {
+      findings[i].status = Status::warn;
+      findings[i].fix += "; the CA falls back to IPv4, which passed, so validation should still "
+                         "succeed";
+    }
+  }
+}
+
 } // namespace
 
 std::string random_token() {
@@ -146,11 +220,32 @@ std::vector<Finding> check_self_fetch(const SelfFetch& target, TokenSite& site,
                     fmt::format("check {} is writable and exists", site.where(target.name)),
                     false}};
   }
+  // The CA picks one address of each family; thousands of records must not
+  // mean thousands of 10-second fetches.
   std::vector<Finding> findings;
+  std::size_t v4_total = 0;
+  std::size_t v6_total = 0;
+  std::vector<bool> fetched_v6;
   for (const auto& address : target.addresses) {
-    findings.push_back(fetch_at(target, address, token, content, site, transport));
+    const bool v6 = is_ipv6(address);
+    const std::size_t seen = v6 ? v6_total++ : v4_total++;
+    if (seen < k_max_addresses_per_family) {
+      findings.push_back(fetch_at(target, address, token, content, site, transport));
+      fetched_v6.push_back(v6);
+    }
   }
   site.remove(target.name, token);
+  downgrade_ipv6_when_ipv4_passes(findings, fetched_v6);
+  if (v4_total > k_max_addresses_per_family || v6_total > k_max_addresses_per_family) {
+    findings.push_back(
+        {"http-01", target.name, Status::warn,
+         fmt::format("fetched {} of {} IPv4 and {} of {} IPv6 addresses; the others were not "
+                     "tried",
+                     std::min(v4_total, k_max_addresses_per_family), v4_total,
+                     std::min(v6_total, k_max_addresses_per_family), v6_total),
+         "the CA may pick any of the addresses: keep only those of servers that serve the token",
+         false});
+  }
   return findings;
 }
 

@@ -21,15 +21,22 @@ Lookup Resolver::lookup(const std::string& name, dns::RecordType type) {
       dns::Answer answer = m_client.query(server, name, type, true);
       result.answered = true;
       result.rcode = answer.rcode;
+      result.values.clear();
       for (const auto& record : answer.answer) {
         if (record.type == type) {
           result.values.push_back(record.data);
         }
       }
       result.error.clear();
-      return result;
+      // A stub resolver moves on when a server fails or refuses (SERVFAIL,
+      // REFUSED); NXDOMAIN and NODATA are answers.
+      if (answer.rcode != 2 && answer.rcode != 5) {
+        return result;
+      }
     } catch (const NetworkError& error) {
-      result.error = fmt::format("{}: {}", dns::describe(server), error.what());
+      if (!result.answered) {
+        result.error = fmt::format("{}: {}", dns::describe(server), error.what());
+      }
     }
   }
   return result;

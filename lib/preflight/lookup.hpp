@@ -1,6 +1,7 @@
 #pragma once
 // Recursive DNS lookups for the preflight checks, through the dns::DnsClient
-// seam: the first resolver that answers wins, as a stub resolver does.
+// seam: the first resolver that answers wins, as a stub resolver does (one
+// that answers SERVFAIL or REFUSED passes the question to the next).
 
 #include "dns/dns_client.hpp"
 
@@ -20,7 +21,8 @@ struct Lookup {
 class Resolver {
 public:
   Resolver(dns::DnsClient& client, std::vector<dns::NameServer> servers);
-  /// Ask each server in turn, recursion desired, until one answers.
+  /// Ask each server in turn, recursion desired, until one answers with
+  /// anything but SERVFAIL or REFUSED; when none does, the last such answer.
   Lookup lookup(const std::string& name, dns::RecordType type);
   const std::vector<dns::NameServer>& servers() const { return m_servers; }
 

@@ -1,5 +1,9 @@
 #include "preflight/token_sites.hpp"
 
+#include "preflight/port_holder.hpp"
+#include "util/error.hpp"
+#include "util/escape.hpp"
+
 #include <fmt/format.h>
 
 namespace certsmith::preflight {
@@ -42,6 +46,36 @@ void StandaloneTokenSite::remove(const std::string&, const std::string& token) n
 
 std::string StandaloneTokenSite::where(const std::string&) const {
   return fmt::format("certsmith's standalone responder on port {}", m_port);
+}
+
+std::unique_ptr<TokenSite> open_token_site(const TokenSiteSpec& spec,
+                                           std::optional<Finding>& problem) {
+  problem.reset();
+  switch (spec.kind) {
+  case TokenSiteSpec::Kind::none:
+    return nullptr;
+  case TokenSiteSpec::Kind::webroot:
+    return std::make_unique<WebrootTokenSite>(spec.webroot_map);
+  case TokenSiteSpec::Kind::standalone:
+    break;
+  }
+  try {
+    return std::make_unique<StandaloneTokenSite>(spec.address, spec.port);
+  } catch (const ChallengeError& error) {
+    const std::string holder = port_holder(spec.port);
+    problem = Finding{
+        "http-01",
+        fmt::format("port {}", spec.port),
+        Status::fail,
+        holder.empty()
+            ? util::escape_untrusted(error.what(), 300)
+            : fmt::format("{}: {} holds it", util::escape_untrusted(error.what(), 300), holder),
+        fmt::format("--standalone needs port {} free: stop {} while certsmith validates, or use "
+                    "--webroot -w DIR with the web server that runs there",
+                    spec.port, holder.empty() ? std::string("what listens there") : holder),
+        false};
+    return nullptr;
+  }
 }
 
 } // namespace certsmith::preflight

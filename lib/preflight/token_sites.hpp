@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace certsmith::preflight {
 
@@ -40,5 +41,20 @@ private:
   std::uint16_t m_port;
   challenge::Http01Responder m_responder;
 };
+
+/// Which site a run asks for, as the flags give it.
+struct TokenSiteSpec {
+  enum class Kind { none, webroot, standalone };
+  Kind kind = Kind::none;
+  std::map<std::string, std::filesystem::path> webroot_map; // webroot
+  std::string address;                                      // standalone
+  std::uint16_t port = 80;                                  // standalone
+};
+
+/// The site, or nullptr for Kind::none and for a standalone port that cannot
+/// be listened on: then `problem` is an http-01 finding (FAIL) saying why,
+/// which process holds the port when it can be told, and what to do.
+std::unique_ptr<TokenSite> open_token_site(const TokenSiteSpec& spec,
+                                           std::optional<Finding>& problem);
 
 } // namespace certsmith::preflight

@@ -45,9 +45,12 @@ void before_order(const std::filesystem::path& work_dir, const Policy& policy,
                   std::chrono::system_clock::time_point now, bool renewal) {
   std::lock_guard lock(g_ledger_mutex);
   IssuanceLedger ledger = IssuanceLedger::load(work_dir);
-  if (auto until = ledger.backoff_until(server, names, now))
-    throw RateLimitedByCa(
-        fmt::format("skipped: rate limited by the CA until {}", util::rfc3339_utc(*until)));
+  if (auto until = ledger.backoff_until(server, names, now)) {
+    std::string said = fmt::format("rate limited by the CA until {}", util::rfc3339_utc(*until));
+    if (!policy.ignore_ca_backoff)
+      throw RateLimitedByCa("skipped: " + said);
+    util::log_warning("ordering although {} (--ignore-rate-limit-backoff)", said);
+  }
   auto limits = limits_for(server, policy);
   if (!limits)
     return;

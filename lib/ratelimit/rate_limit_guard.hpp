@@ -23,6 +23,7 @@ struct Policy {
   std::optional<int> per_registered_domain; // --rate-limit-per-domain
   std::optional<int> duplicate_certificate; // --rate-limit-duplicates
   bool strict = false;                      // --strict-rate-limits: refuse instead of warn
+  bool ignore_ca_backoff = false;           // --ignore-rate-limit-backoff: warn, order anyway
 };
 
 /// The ledger would pass a limit and the policy is strict.
@@ -46,7 +47,8 @@ std::optional<Limits> limits_for(const std::string& server, const Policy& policy
 
 /// Throw RateLimitedByCa ("skipped: rate limited by the CA until T") while a
 /// rateLimited answer from server covers a registered domain of names
-/// (whatever the policy: --force-renewal does not bypass it either). Then warn
+/// (--force-renewal does not bypass it; policy.ignore_ca_backoff makes it a
+/// warning). Then warn
 /// (or throw LimitReached when strict) when one more certificate for names
 /// would reach a limit the ledger can see. renewal: counts_as_renewal
 /// (exempt from the per-domain limit).

@@ -266,6 +266,13 @@ void require_lineage_conf(const TreePaths& paths, const std::string& name) {
         fmt::format("No certificate found with name {} (expected {}).", name, conf.string()));
 }
 
+void check_delete_allowed(const TreePaths& paths, const std::string& name) {
+  require_lineage_conf(paths, name);
+  const LineageFiles files = files_named_by_conf(paths, name);
+  static_cast<void>(archive_entry(paths, name, files.archive_dir));
+  refuse_shared_archive(paths, name, files.archive_dir);
+}
+
 void delete_lineage(const TreePaths& paths, const std::string& name) {
   require_lineage_conf(paths, name);
   // Every refusal comes before the first removal. Once the conf is gone the

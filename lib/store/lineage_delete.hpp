@@ -40,6 +40,10 @@ private:
   std::filesystem::path m_archive_dir;
 };
 
+/// delete_lineage's refusals alone (UsageError, LineageNotFound, DeleteRefused,
+/// SharedArchiveDir): for keep_lineage (kept_lineage.hpp), which writes first.
+void check_delete_allowed(const TreePaths& paths, const std::string& name);
+
 /// Delete lineage `name` as certbot's storage.delete_files does: renewal/NAME.conf
 /// first (and renewal/ synced), so that a crash never leaves a conf naming
 /// missing files; then, in live/NAME, only the four links the conf names and

@@ -42,7 +42,9 @@ from pebble_env import HarnessError, _die_with_parent, _tail, serve_until_signal
 
 INSTALL_HINT = "BIND 9 is not installed: run `bash packaging/install-deps.sh --test` as root (bind9, bind9-dnsutils)"
 
-ZONES = ("example.test", "acme-delegate.test")
+# "test" itself too, as a real TLD answers: a CAA check climbs to the TLD (RFC 8659 section 3), and
+# recursion for it would go nowhere (SERVFAIL).
+ZONES = ("example.test", "acme-delegate.test", "test")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ def _zone_text(zone: str) -> str:
     ]
     if zone == "example.test":
         lines += ["ns IN A 127.0.0.1", "@ IN A 127.0.0.1", "* IN A 127.0.0.1"]
+    if zone == "test":  # the name server's address, which named wants in the zone it is named in
+        lines += ["ns.example IN A 127.0.0.1"]
     return "\n".join(lines) + "\n"
 
 

@@ -18,9 +18,10 @@ def _one_error_line(result):
 def test_delete_removes_exactly_that_lineage(run_certsmith):
     for name in ("del-a.example.com", "del-b.example.com"):
         assert run_certsmith.certonly(name).returncode == 0
-    result = run_certsmith("delete", "--cert-name", "del-a.example.com")
+    result = run_certsmith("delete", "--purge", "--cert-name", "del-a.example.com")  # certbot's delete
     assert result.returncode == 0, describe(result)
     assert "Deleted all files relating to certificate del-a.example.com." in result.stdout, describe(result)
+    assert not (run_certsmith.config_dir / "certsmith" / "kept" / "del-a.example.com").exists()
     config = run_certsmith.config_dir
     assert not (config / "renewal" / "del-a.example.com.conf").exists()
     assert not (config / "live" / "del-a.example.com").exists()

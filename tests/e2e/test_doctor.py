@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import socket
 import threading
 
 import pytest
@@ -209,26 +211,113 @@ def test_doctor_needs_names(run, bind):
 
 
 def test_first_issuance_stops_when_caa_forbids_the_ca(run, bind):
-    """The automatic preflight: a definite blocker (CAA forbids the CA) stops certonly before any order."""
+    """The automatic preflight: a definite blocker (CAA forbids the CA) stops certonly before any order, in one
+    error line with exit 5 (as a failed validation), and one more line with the fix."""
     bind.add_record("example.test", "blocked.example.test", "CAA", '0 issue "other-ca.example"')
     bind.add_record("example.test", "blocked.example.test", "A", "127.0.0.1")
     args = ("certonly", "--standalone", "-d", "blocked.example.test", "--agree-tos",
             "--register-unsafely-without-email", "--dns-resolvers", bind.server)
     result = run(*args)
-    assert result.returncode == 2, describe(result)
-    assert "certsmith: error: preflight: the CA would refuse this request" in result.stderr, describe(result)
-    assert "other-ca.example" in result.stderr
+    assert result.returncode == 5, describe(result)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("certsmith: error:")]
+    assert len(errors) == 1, describe(result)
+    assert errors[0].startswith("certsmith: error: preflight: the CA would refuse this request"), describe(result)
+    assert "other-ca.example" in errors[0] and "--no-preflight" in errors[0]
+    assert len(result.stderr.splitlines()) <= 2, describe(result)
+    assert any(line.startswith("preflight: fix: CAA forbids this CA") for line in result.stderr.splitlines())
     assert not (run.config_dir / "live" / "blocked.example.test").exists()
     skipped = run(*args, "--no-preflight")
     assert "preflight" not in skipped.stderr, describe(skipped)
 
 
-def test_first_issuance_only_notes_what_may_fail(run, bind):
-    """What is not a definite blocker (here an email domain that does not exist) does not stop certonly: it is
-    noted in the log file only, so the terminal keeps certonly's own messages."""
+def test_first_issuance_only_warns_about_what_may_fail(run, bind):
+    """What is not a definite blocker (here an email domain that does not exist) does not stop certonly: one
+    warning line on stderr each. With --standalone, http-01 is rehearsed too (and passes here), and the port is
+    free again for the real validation."""
     result = run("certonly", "--standalone", "-d", "noted.example.test", "--agree-tos", "-m",
                  "admin@missing.acme-delegate.test", "--dns-resolvers", bind.server)
     assert result.returncode == 0, describe(result)
-    assert "preflight" not in result.stderr, describe(result)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("preflight:")]
+    assert len(warnings) == 1, describe(result)
+    assert warnings[0].startswith("preflight: warning: email admin@missing.acme-delegate.test"), describe(result)
     log = (run.logs_dir / "letsencrypt.log").read_text()
-    assert "preflight: FAIL email admin@missing.acme-delegate.test" in log
+    assert "preflight: pass: http-01 noted.example.test via 127.0.0.1" in log
+
+
+def test_first_issuance_warns_when_the_http01_rehearsal_fails(run, bind, tmp_path):
+    """A failed rehearsal is a warning, not a blocker: split-horizon DNS can give the CA another view."""
+    other_site = FixedAnswer(200, b"<html>another site</html>")
+    root = tmp_path / "www"
+    root.mkdir()
+    try:
+        result = run("certonly", "--webroot", "-w", str(root), "-d", "rehearsed.example.test", "--agree-tos",
+                     "--register-unsafely-without-email", "--dns-resolvers", bind.server,
+                     "--http-01-port", str(other_site.port))
+    finally:
+        other_site.stop()
+    # The CA (Pebble) gets the same wrong content: the real validation fails afterwards.
+    assert result.returncode == 5, describe(result)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("preflight: warning: http-01")]
+    assert len(warnings) == 1 and "wrong content" in warnings[0], describe(result)
+
+
+def test_standalone_port_in_use_is_a_finding_naming_its_holder(run, bind):
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    try:
+        result = doctor(run, bind, "-d", "busy.example.test", "--standalone", "--http-01-address", "127.0.0.1",
+                        port=port)
+    finally:
+        holder.close()
+    assert result.returncode == 1, describe(result)
+    failed = lines(result, "FAIL", "http-01")
+    assert failed and f"port {port}" in failed[0], describe(result)
+    assert f"(pid {os.getpid()})" in failed[0], describe(result)
+    assert "fix: --standalone needs port" in result.stdout
+    assert lines(result, "PASS", "dns") and lines(result, "PASS", "caa"), describe(result)
+    assert "certsmith: error" not in result.stderr
+
+
+def test_an_ipv6_failure_warns_when_ipv4_passes(run, bind, tmp_path):
+    """nginx listens on IPv4 only; the name has an AAAA record too. The CA falls back to IPv4: a warning."""
+    root = tmp_path / "www"
+    root.mkdir()
+    server = Nginx(tmp_path / "nginx", free_ports(1)[0], root, ipv6=False)
+    server.start()
+    bind.add_record("example.test", "dual.example.test", "A", "127.0.0.1")
+    bind.add_record("example.test", "dual.example.test", "AAAA", "::1")
+    try:
+        result = doctor(run, bind, "-d", "dual.example.test", "--webroot", "-w", str(root), port=server.port)
+    finally:
+        server.stop()
+    assert result.returncode == 0, describe(result)
+    assert [line for line in lines(result, "PASS", "http-01") if "via 127.0.0.1" in line], describe(result)
+    warned = [line for line in lines(result, "WARN", "http-01") if "via ::1" in line]
+    assert warned, describe(result)
+    assert "falls back to IPv4" in result.stdout
+
+
+def test_ip_address_identifier_is_fetched_without_dns(run, bind):
+    port = free_ports(1)[0]
+    result = doctor(run, bind, "--ip-address", "127.0.0.1", "--standalone", port=port)
+    assert result.returncode == 0, describe(result)
+    assert lines(result, "PASS", "http-01") and "127.0.0.1 via 127.0.0.1" in result.stdout, describe(result)
+    assert not lines(result, "PASS", "dns") and not lines(result, "PASS", "caa"), describe(result)
+
+
+def test_rate_limit_reached_is_named_from_the_issuance_ledger(run, bind):
+    """A real issuance against Pebble writes the ledger; with a duplicate limit of 1, doctor names the limit."""
+    issued = run("certonly", "--standalone", "-d", "limited.example.test", "--agree-tos",
+                 "--register-unsafely-without-email", "--no-preflight")
+    assert issued.returncode == 0, describe(issued)
+    result = doctor(run, bind, "-d", "limited.example.test", "--rate-limit-duplicates", "1", port=free_ports(1)[0])
+    assert result.returncode == 1, describe(result)
+    failed = lines(result, "FAIL", "ratelimit")
+    assert failed and "rate limit reached" in failed[0], describe(result)
+    assert "fix: wait until 20" in result.stdout and "--dry-run" in result.stdout, describe(result)
+    # Without a limit set for this CA, nothing is counted against it.
+    free = doctor(run, bind, "-d", "limited.example.test", port=free_ports(1)[0])
+    assert lines(free, "PASS", "ratelimit"), describe(free)

@@ -65,7 +65,7 @@ def test_metrics_file_reports_expiry_attempts_and_failures(run_certsmith, sandbo
     assert values[("certsmith_renewal_last_attempt_success", lineage("bad.metrics.example.com"))] == 0
     attempt = values[("certsmith_renewal_last_attempt_timestamp_seconds", lineage("bad.metrics.example.com"))]
     assert int(before) <= attempt <= after + 1
-    assert values[("certsmith_lineages_total", ())] == 2
+    assert values[("certsmith_lineages_examined", ())] == 2
     assert values[("certsmith_lineages_renewed", ())] == 1
     assert values[("certsmith_lineages_failed", ())] == 1
     assert 0 <= values[("certsmith_renew_run_duration_seconds", ())] <= after - before + 1
@@ -75,7 +75,7 @@ def test_metrics_file_reports_expiry_attempts_and_failures(run_certsmith, sandbo
     quiet = run_certsmith("renew", "--cert-name", "good.metrics.example.com", "--metrics-file", str(metrics))
     assert quiet.returncode == 0, describe(quiet)
     values = read_metrics(metrics)
-    assert values[("certsmith_lineages_total", ())] == 1
+    assert values[("certsmith_lineages_examined", ())] == 1
     assert values[("certsmith_lineages_failed", ())] == 0
     assert values[("certsmith_renewal_last_attempt_success", lineage("good.metrics.example.com"))] == 1
     assert values[("certsmith_renewal_last_attempt_timestamp_seconds",
@@ -135,3 +135,31 @@ def test_promtool_accepts_the_metrics_file(run_certsmith, sandbox):
     check = subprocess.run([promtool, "check", "metrics"], input=metrics.read_text(), capture_output=True,
                            text=True, timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_certonly_merges_its_lineage_into_the_metrics_file(run_certsmith, sandbox):
+    metrics = sandbox / "certsmith.prom"
+    first = run_certsmith.certonly("one.metrics.example.com", extra=("--metrics-file", str(metrics)))
+    assert first.returncode == 0, describe(first)
+    renewed = run_certsmith("renew", "--metrics-file", str(metrics))  # the timer's run writes the whole file
+    assert renewed.returncode == 0, describe(renewed)
+    second = run_certsmith.certonly("two.metrics.example.com", extra=("--metrics-file", str(metrics)))
+    assert second.returncode == 0, describe(second)
+    values = read_metrics(metrics)
+    for name in ("one.metrics.example.com", "two.metrics.example.com"):
+        cert = run_certsmith.config_dir / "live" / name / "cert.pem"
+        assert values[("certsmith_certificate_expiry_timestamp_seconds", lineage(name))] == \
+            not_after(cert).timestamp()
+        assert values[("certsmith_certificate_placeholder", (("kind", "real"), ("lineage", name)))] == 0
+    assert values[("certsmith_renewal_last_attempt_success", lineage("two.metrics.example.com"))] == 1
+    assert values[("certsmith_lineages_examined", ())] == 1  # the renew run's figures stay as they were
+
+    # A failed certonly: its attempt is 0, everything else stays.
+    failed = run_certsmith.certonly("two.metrics.example.com", extra=("--force-renewal", "--metrics-file",
+                                                                      str(metrics)),
+                                    server="https://127.0.0.1:1/dir")
+    assert failed.returncode != 0, describe(failed)
+    values = read_metrics(metrics)
+    assert values[("certsmith_renewal_last_attempt_success", lineage("two.metrics.example.com"))] == 0
+    assert ("certsmith_certificate_expiry_timestamp_seconds", lineage("one.metrics.example.com")) in values
+    assert stat.S_IMODE(mode(metrics)) == 0o644

@@ -175,6 +175,11 @@ def test_a_rate_limited_registered_domain_is_not_ordered_again_before_the_time(c
     other = run.certonly("other.test")
     assert other.returncode == 0, describe(other)
 
+    # The user's escape (e.g. the CA raised the limit): a warning, and the order goes out.
+    forced = run.certonly("wait.example.com", extra=("--ignore-rate-limit-backoff",))
+    assert forced.returncode == 0, describe(forced)
+    assert "ordering although rate limited by the CA until" in forced.stderr, describe(forced)
+
 
 def test_renew_skips_a_rate_limited_lineage_without_asking_the_ca(certsmith, sandbox, pebble, proxy_factory):
     proxy = proxy_factory(retry_after="7200")
@@ -212,3 +217,25 @@ def test_a_rate_limited_placeholder_does_not_order_on_every_timer_run(certsmith,
     text = metrics.read_text()
     assert ('certsmith_certificate_placeholder{lineage="boot.limited.example.com",kind="self-signed-bootstrap"} 1'
             in text), text
+
+
+def test_only_a_real_certificate_with_the_same_names_is_exempt_as_a_renewal(run_certsmith):
+    strict = ("--rate-limit-per-domain", "1", "--strict-rate-limits")
+    first = run_certsmith.certonly("a.renewal.example.com", extra=strict)
+    assert first.returncode == 0, describe(first)  # 1 certificate for example.com now
+
+    # A true renewal (same names, a certificate from the CA) is exempt from the per-domain limit.
+    renewed = run_certsmith("renew", "--force-renewal", *strict)
+    assert renewed.returncode == 0, describe(renewed)
+
+    # --cert-name with new names: a new order, counted.
+    expand = run_certsmith.certonly("a.renewal.example.com", "b.renewal.example.com",
+                                    extra=(*strict, "--cert-name", "a.renewal.example.com", "--expand"))
+    assert expand.returncode == 1, describe(expand)
+    assert "2 certificates for the registered domain example.com" in expand.stderr, describe(expand)
+
+    # A bootstrap placeholder is not a previous certificate: its first real order is counted.
+    boot = run_certsmith.certonly("boot.renewal.example.com", extra=(*strict, "--bootstrap-self-signed"))
+    assert boot.returncode == 1, describe(boot)
+    assert "not ordering boot.renewal.example.com" in boot.stderr, describe(boot)
+    assert len(ledger_entries(run_certsmith)) == 2

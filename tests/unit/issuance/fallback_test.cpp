@@ -159,3 +159,91 @@ TEST_CASE("while a fallback is live, renewal asks for the names the conf recorde
   CHECK(wanted[0].value == "a.example.com");
   CHECK(wanted[1].type == "ip");
 }
+
+TEST_CASE("no-fallback clears both fallbacks and is refused with a fallback flag", "[fallback]") {
+  TempDir dir;
+  auto [cert, key] = user_files(dir.path, {"*.example.com"});
+  auto now = std::chrono::system_clock::now();
+  store::RenewalParams params;
+  issuance::record_fallback_settings(params, {false, true, cert, key, false},
+                                     dns({"a.example.com"}), now);
+  REQUIRE(params.certsmith_fallback_self_signed == true);
+  REQUIRE_FALSE(params.certsmith_fallback_key.empty());
+  CHECK_THROWS_WITH(issuance::record_fallback_settings(params, {false, true, "", "", true},
+                                                       dns({"a.example.com"}), now),
+                    Catch::Contains("--no-fallback cannot be combined"));
+  CHECK(params.certsmith_fallback_self_signed == true);
+  issuance::record_fallback_settings(params, {false, false, "", "", true}, dns({"a.example.com"}),
+                                     now);
+  CHECK_FALSE(params.certsmith_fallback_self_signed.has_value());
+  CHECK(params.certsmith_fallback_cert.empty());
+  CHECK(params.certsmith_fallback_key.empty());
+}
+
+TEST_CASE("fallback flags on a kept lineage are saved in its conf, bad ones refused unwritten",
+          "[fallback]") {
+  TempDir dir;
+  auto paths = store::TreePaths::under(dir.path / "tree");
+  auto now = std::chrono::system_clock::now();
+  store::RenewalParams params;
+  params.authenticator = "standalone";
+  params.server = "https://ca.test/dir";
+  params.key_type = "ecdsa";
+  auto names = dns({"a.example.com"});
+  auto lineage = issuance::create_bootstrap_lineage(paths, "a.example.com", names, params, now);
+  auto conf_text = [&] {
+    std::ifstream in(paths.renewal_conf("a.example.com"));
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string before = conf_text();
+
+  auto [cert, key] = user_files(dir.path, {"*.example.org"});
+  CHECK_THROWS_WITH(
+      issuance::save_fallback_settings(lineage, {false, true, cert, key, false}, names, now),
+      Catch::Contains("does not cover a.example.com"));
+  CHECK(conf_text() == before);
+
+  CHECK(issuance::save_fallback_settings(lineage, {false, true, "", "", false}, names, now));
+  auto saved = store::Lineage::load(paths, "a.example.com");
+  CHECK(saved.params().certsmith_fallback_self_signed == true);
+  CHECK(saved.params().certsmith_live_kind == "self-signed-bootstrap"); // the rest kept
+  CHECK_FALSE(issuance::save_fallback_settings(saved, {false, true, "", "", false}, names, now));
+  CHECK(issuance::save_fallback_settings(saved, {false, false, "", "", true}, names, now));
+  CHECK_FALSE(store::Lineage::load(paths, "a.example.com").params().certsmith_fallback_self_signed);
+}
+
+TEST_CASE("the live kind names and labels cover every kind", "[fallback]") {
+  using issuance::LiveKind;
+  for (auto kind : {LiveKind::real, LiveKind::self_signed_bootstrap, LiveKind::self_signed_fallback,
+                    LiveKind::user_fallback}) {
+    store::RenewalParams params;
+    params.certsmith_live_kind =
+        kind == LiveKind::real ? std::string() : std::string(issuance::live_kind_name(kind));
+    CHECK(issuance::live_kind_of(params) == kind);
+    CHECK_FALSE(issuance::live_kind_label(kind).empty());
+  }
+  CHECK(issuance::live_kind_label(LiveKind::user_fallback) == "user fallback");
+}
+
+TEST_CASE("a FIFO, a device or a huge file as a fallback file is refused without blocking",
+          "[fallback]") {
+  TempDir dir;
+  auto [cert, key] = user_files(dir.path, {"example.com"});
+  auto now = std::chrono::system_clock::now();
+  auto names = dns({"example.com"});
+  store::RenewalParams params;
+  auto fifo = (dir.path / "fifo.pem").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(
+      issuance::record_fallback_settings(params, {false, false, fifo, key, false}, names, now),
+      Catch::Contains("not a regular file"));
+  CHECK_THROWS_WITH(issuance::record_fallback_settings(
+                        params, {false, false, cert, "/dev/zero", false}, names, now),
+                    Catch::Contains("not a regular file"));
+  write(dir.path / "huge.pem", std::string((1 << 20) + 1, 'A'), 0644);
+  CHECK_THROWS_WITH(
+      issuance::record_fallback_settings(
+          params, {false, false, (dir.path / "huge.pem").string(), key, false}, names, now),
+      Catch::Contains("larger than"));
+  CHECK(params.certsmith_fallback_cert.empty());
+}

@@ -62,7 +62,7 @@ TEST_CASE("metrics give each lineage's expiry and last attempt, and the run's to
   CHECK(contains(text, "certsmith_renewal_last_attempt_success{lineage=\"a.example\"} 1"));
   CHECK(contains(text, "certsmith_renewal_last_attempt_success{lineage=\"b.example\"} 0"));
   CHECK(contains(text, "certsmith_renew_run_duration_seconds 10.000"));
-  CHECK(contains(text, "certsmith_lineages_total 3"));
+  CHECK(contains(text, "certsmith_lineages_examined 3"));
   CHECK(contains(text, "certsmith_lineages_renewed 1"));
   CHECK(contains(text, "certsmith_lineages_failed 1"));
   CHECK(contains(text, "certsmith_renewal_last_attempt_success{lineage=\"gone.example\"} 0"));

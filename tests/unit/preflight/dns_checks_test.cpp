@@ -79,7 +79,7 @@ TEST_CASE("decide_caa follows RFC 8659 section 4") {
         CaaVerdict::cannot_check);
 }
 
-TEST_CASE("check_caa climbs to the closest name with CAA records, not to the TLD") {
+TEST_CASE("check_caa climbs to the closest name with CAA records") {
   FakeDnsClient dns;
   dns.answer("www.shop.example.com", RecordType::caa, nodata());
   dns.answer("shop.example.com", RecordType::caa, nodata());
@@ -92,7 +92,44 @@ TEST_CASE("check_caa climbs to the closest name with CAA records, not to the TLD
   CHECK(finding.detail.find("at example.com") != std::string::npos);
   CHECK(finding.fix.find("CAA forbids this CA") != std::string::npos);
   for (const auto& query : dns.queries())
-    CHECK(query.name != "com");
+    CHECK(query.name != "com"); // example.com had records: the climb stopped there
+}
+
+TEST_CASE("check_caa climbs up to and including the TLD (RFC 8659 section 3)") {
+  FakeDnsClient dns;
+  dns.answer("shop.example.com", RecordType::caa, nodata());
+  dns.answer("example.com", RecordType::caa, nodata());
+  dns.answer("com", RecordType::caa, caa("com", {"0 issue other-ca.example"}));
+  Resolver resolver(dns, {k_server});
+  Finding finding =
+      check_caa(resolver, "shop.example.com", std::vector<std::string>{"pebble.test"});
+  CHECK(finding.status == Status::fail);
+  CHECK(finding.detail.find("at com:") != std::string::npos);
+  for (const auto& query : dns.queries())
+    CHECK_FALSE(query.name.empty()); // the root is never asked
+}
+
+TEST_CASE("a SERVFAIL from one resolver sends the question to the next") {
+  const dns::NameServer broken{"127.0.0.2", 53};
+  FakeDnsClient dns;
+  dns.answer(broken, "a.example.com", RecordType::a, FakeDnsClient::with({}, {}, 2));
+  dns.answer(
+      k_server, "a.example.com", RecordType::a,
+      FakeDnsClient::with({FakeDnsClient::record("a.example.com", RecordType::a, "192.0.2.7")}));
+  Resolver resolver(dns, {broken, k_server});
+  Lookup lookup = resolver.lookup("a.example.com", RecordType::a);
+  CHECK(lookup.answered);
+  CHECK(lookup.rcode == 0);
+  CHECK(lookup.values == std::vector<std::string>{"192.0.2.7"});
+
+  // Every resolver says SERVFAIL: that is the answer.
+  FakeDnsClient failing;
+  failing.answer("b.example.com", RecordType::a, FakeDnsClient::with({}, {}, 2));
+  Resolver both(failing, {broken, k_server});
+  Lookup failed = both.lookup("b.example.com", RecordType::a);
+  CHECK(failed.answered);
+  CHECK(failed.rcode == 2);
+  CHECK(failing.queries().size() == 2);
 }
 
 TEST_CASE("check_caa: no records anywhere permits, a failed lookup warns") {

@@ -3,6 +3,7 @@
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <map>
 
 using namespace certsmith;
@@ -107,6 +108,125 @@ TEST_CASE("self-fetch follows a redirect on the same origin and names a loop") {
   auto loop = check_self_fetch({"a.example.com", {"192.0.2.1"}, 80}, site, looping);
   CHECK(loop[0].status == Status::fail);
   CHECK(loop[0].detail.find("redirect loop") != std::string::npos);
+}
+
+TEST_CASE("self-fetch names the hop limit, not a loop, after 10 distinct redirects") {
+  MemorySite site;
+  ScriptedTransport transport;
+  for (int hop = 1; hop <= 11; ++hop)
+    transport.expect(redirect("/hop" + std::to_string(hop)));
+  auto findings = check_self_fetch({"a.example.com", {"192.0.2.1"}, 80}, site, transport);
+  CHECK(findings[0].status == Status::fail);
+  CHECK(findings[0].detail.find("redirect loop") == std::string::npos);
+  CHECK(findings[0].detail.find("more than 10 redirects") != std::string::npos);
+  CHECK(transport.requests().size() == 11); // 10 followed, as the CA does
+}
+
+namespace {
+
+std::vector<Finding> fetch_failing_with(const std::string& message) {
+  MemorySite site;
+  ScriptedTransport transport;
+  transport.expect(
+      [message](const http::Request&) -> http::Response { throw NetworkError(message); });
+  return check_self_fetch({"a.example.com", {"192.0.2.1"}, 80}, site, transport);
+}
+
+} // namespace
+
+TEST_CASE("self-fetch tells a timeout, an oversized body and a TLS error from a refusal") {
+  auto timeout = fetch_failing_with("timed out talking to 192.0.2.1:80");
+  CHECK(timeout[0].status == Status::fail);
+  CHECK(timeout[0].detail.find("timed out") != std::string::npos);
+  CHECK(timeout[0].fix.find("firewall") != std::string::npos);
+
+  auto large = fetch_failing_with("response from 192.0.2.1 larger than 65536 bytes");
+  CHECK(large[0].status == Status::fail);
+  CHECK(large[0].detail.find("64 KiB") != std::string::npos);
+  CHECK(large[0].detail.find("connection") == std::string::npos);
+  CHECK(large[0].fix.find("listen") == std::string::npos);
+
+  auto tls = fetch_failing_with("TLS handshake with 192.0.2.1:443 failed: SSL certificate problem");
+  CHECK(tls[0].detail.find("TLS") != std::string::npos);
+  CHECK(tls[0].fix.find("listen") == std::string::npos);
+}
+
+TEST_CASE("an IPv6 failure is a warning when IPv4 passes: the CA falls back") {
+  MemorySite site;
+  ScriptedTransport transport;
+  transport.expect(serve_from(site));
+  transport.expect([](const http::Request&) -> http::Response {
+    throw NetworkError("cannot connect to [2001:db8::1]:80: Network is unreachable");
+  });
+  auto findings =
+      check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, transport);
+  REQUIRE(findings.size() == 2);
+  CHECK(findings[0].status == Status::pass);
+  CHECK(findings[1].status == Status::warn);
+  CHECK(findings[1].fix.find("IPv4") != std::string::npos);
+
+  // With IPv4 failing too, both fail.
+  ScriptedTransport both;
+  for (int i = 0; i < 2; ++i)
+    both.expect([](const http::Request&) -> http::Response {
+      throw NetworkError("cannot connect: Connection refused");
+    });
+  auto failed = check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, both);
+  CHECK(failed[0].status == Status::fail);
+  CHECK(failed[1].status == Status::fail);
+}
+
+TEST_CASE("hostile self-fetch answers are escaped: body with escapes, CR, control bytes") {
+  MemorySite site;
+  ScriptedTransport transport;
+  transport.expect(http::Response{200, {}, "\x1b[2J\r\nFAKE\x07 line\r\nPASS ok", {}});
+  auto findings = check_self_fetch({"a.example.com", {"192.0.2.1"}, 80}, site, transport);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].status == Status::fail);
+  const std::string& detail = findings[0].detail;
+  CHECK(detail.find('\x1b') == std::string::npos);
+  CHECK(detail.find('\r') == std::string::npos);
+  CHECK(detail.find('\n') == std::string::npos);
+  CHECK(detail.find('\x07') == std::string::npos);
+  CHECK(detail.find("\\x1b") != std::string::npos);
+}
+
+TEST_CASE("hostile Location headers: control bytes, scheme-less, never printed raw") {
+  MemorySite site;
+  ScriptedTransport transport;
+  transport.expect(redirect("http://evil.example/\x1b[31m\r\nFAKE"));
+  auto control = check_self_fetch({"a.example.com", {"192.0.2.1"}, 80}, site, transport);
+  CHECK(control[0].status == Status::fail);
+  CHECK(control[0].detail.find('\x1b') == std::string::npos);
+  CHECK(control[0].detail.find('\r') == std::string::npos);
+
+  // "evil.example/x" has no scheme: a relative path on the same origin.
+  transport.expect(redirect("evil.example/x"));
+  transport.expect(http::Response{404, {}, "", {}});
+  auto schemeless = check_self_fetch({"a.example.com", {"192.0.2.1"}, 80}, site, transport);
+  CHECK(schemeless[0].status == Status::fail);
+  CHECK(transport.requests().back().url.starts_with("http://192.0.2.1:80/"));
+  CHECK(transport.requests().back().headers == http::Headers{{"Host", "a.example.com"}});
+}
+
+TEST_CASE(
+    "a name with thousands of addresses: at most 4 per family are fetched, and doctor says so") {
+  MemorySite site;
+  ScriptedTransport transport;
+  std::vector<std::string> addresses;
+  for (int i = 0; i < 3000; ++i)
+    addresses.push_back(fmt::format("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256));
+  for (int i = 0; i < 3000; ++i)
+    addresses.push_back(fmt::format("2001:db8::{:x}", i + 1));
+  for (int i = 0; i < 8; ++i)
+    transport.expect(serve_from(site));
+  auto findings = check_self_fetch({"a.example.com", addresses, 80}, site, transport);
+  CHECK(transport.requests().size() == 8);
+  REQUIRE(findings.size() == 9);
+  const auto& note = findings.back();
+  CHECK(note.status == Status::warn);
+  CHECK(note.detail.find("4 of 3000 IPv4") != std::string::npos);
+  CHECK(note.detail.find("4 of 3000 IPv6") != std::string::npos);
 }
 
 TEST_CASE("self-fetch: a redirect elsewhere fails, to https on the same name warns") {

@@ -164,6 +164,10 @@ TEST_CASE("a rateLimited answer holds back orders for the same registered domain
   }
   CHECK_NOTHROW(
       ratelimit::before_order(work_dir, none, k_server, {"other.co.uk"}, day_n(1), false));
+  ratelimit::Policy ignoring;
+  ignoring.ignore_ca_backoff = true; // the user's escape: a warning, the order goes out
+  CHECK_NOTHROW(
+      ratelimit::before_order(work_dir, ignoring, k_server, {"example.co.uk"}, day_n(1), false));
   CHECK_NOTHROW(
       ratelimit::before_order(work_dir, none, k_server, {"example.co.uk"}, day_n(3), false));
 

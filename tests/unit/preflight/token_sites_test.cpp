@@ -1,0 +1,72 @@
+#include "preflight/port_holder.hpp"
+#include "preflight/token_sites.hpp"
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace certsmith;
+using namespace certsmith::preflight;
+
+namespace {
+
+// A TCP socket listening on a free loopback port, as another program would.
+struct Listener {
+  int fd = -1;
+  std::uint16_t port = 0;
+  Listener() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd, 1) == 0);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    port = ntohs(address.sin_port);
+  }
+  ~Listener() { ::close(fd); }
+};
+
+} // namespace
+
+TEST_CASE("a standalone port in use is a finding naming what holds it, not an abort") {
+  Listener taken;
+  TokenSiteSpec spec;
+  spec.kind = TokenSiteSpec::Kind::standalone;
+  spec.address = "127.0.0.1";
+  spec.port = taken.port;
+  std::optional<Finding> problem;
+  auto site = open_token_site(spec, problem);
+  CHECK(site == nullptr);
+  REQUIRE(problem);
+  CHECK(problem->status == Status::fail);
+  CHECK(problem->check == "http-01");
+  CHECK(problem->detail.find("unit_preflight (pid " + std::to_string(::getpid()) + ")") !=
+        std::string::npos);
+  CHECK(problem->fix.find("--webroot") != std::string::npos);
+}
+
+TEST_CASE("port_holder: nothing listening, and hostile /proc content") {
+  CHECK(port_holder(1).empty()); // nobody may listen on tcpmux in a test box
+  const auto proc = std::filesystem::temp_directory_path() / "certsmith-f2-proc";
+  std::filesystem::remove_all(proc);
+  std::filesystem::create_directories(proc / "net");
+  std::filesystem::create_directories(proc / "42" / "fd");
+  std::ofstream(proc / "net" / "tcp")
+      << "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+         "timeout inode\n"
+      << "   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0  "
+         "      0 777 1\n"
+      << "garbage line\n   1: 0100007F:zzzz 00000000:0000 0A\n";
+  std::ofstream(proc / "42" / "comm") << "evil\x1b[2J\n";
+  std::filesystem::create_symlink("socket:[777]", proc / "42" / "fd" / "3");
+  const std::string holder = port_holder(80, proc);
+  CHECK(holder.find("pid 42") != std::string::npos);
+  CHECK(holder.find('\x1b') == std::string::npos);
+  std::filesystem::remove_all(proc);
+}
