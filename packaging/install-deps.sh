@@ -8,6 +8,7 @@ build_packages=(
   build-essential cmake pkg-config libssl-dev libcurl4-openssl-dev libidn2-dev libldns-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libmicrohttpd-dev
   libpsl-dev publicsuffix # lib/ratelimit: registered domains for the issuance ledger
+  scdoc # man/*.scd: renders the man pages at build time (the build goes on without it)
 )
 test_packages=(
   pebble python3 python3-pytest openssl curl nginx-light certbot bind9 bind9-utils bind9-dnsutils
@@ -16,6 +17,7 @@ test_packages=(
   python3-prometheus-client # test_metrics.py: the Prometheus text-format parser
   python3-pytest-xdist # tests/run.sh runs several end-to-end test files at once
   shellcheck # test_shipped_hooks.py: every shipped hook must pass shellcheck
+  mandoc groff-base man-db # test_man_pages.py: mandoc -T lint, groff -ww and man -l on every page
 )
 
 usage() {
