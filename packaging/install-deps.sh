@@ -9,6 +9,7 @@ build_packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2 libmicrohttpd-dev
   libpsl-dev publicsuffix # lib/ratelimit: registered domains for the issuance ledger
   scdoc # man/*.scd: renders the man pages at build time (the build goes on without it)
+  dpkg-dev # packaging/deb/build-deb.sh: dpkg-shlibdeps finds the Depends of the .deb
 )
 test_packages=(
   pebble python3 python3-pytest openssl curl nginx-light certbot bind9 bind9-utils bind9-dnsutils
@@ -18,6 +19,7 @@ test_packages=(
   python3-pytest-xdist # tests/run.sh runs several end-to-end test files at once
   shellcheck # test_shipped_hooks.py: every shipped hook must pass shellcheck
   mandoc groff-base man-db # test_man_pages.py: mandoc -T lint, groff -ww and man -l on every page
+  lintian # test_deb_package.py: the .deb has no lintian tag without a stated reason
 )
 
 usage() {
