@@ -19,6 +19,7 @@ test_packages=(
   python3-pytest-xdist # tests/run.sh runs several end-to-end test files at once
   shellcheck # test_shipped_hooks.py: every shipped hook must pass shellcheck
   mandoc groff-base man-db # test_man_pages.py: mandoc -T lint, groff -ww and man -l on every page
+  zsh fish # test_completions.py: the zsh and fish completions load and complete in a real shell
   lintian # test_deb_package.py: the .deb has no lintian tag without a stated reason
 )
 
