@@ -177,6 +177,13 @@ void keep_early_records() {
 }
 
 void log_message(LogLevel level, std::string_view message) {
+  Tone tone = level >= LogLevel::error     ? Tone::error
+              : level == LogLevel::warning ? Tone::warning
+                                           : Tone::plain;
+  log_message(level, message, tone);
+}
+
+void log_message(LogLevel level, std::string_view message, Tone tone) {
   std::lock_guard lock(g_mutex);
   if (g_log_fd < 0 && g_keep_early && g_early_records.size() < k_max_early_records)
     g_early_records.push_back(timestamped(level, message));
@@ -190,9 +197,7 @@ void log_message(LogLevel level, std::string_view message) {
   }
   if (level < g_terminal_level.load())
     return;
-  std::string line(message);
-  line += '\n';
-  write_all(level == LogLevel::info ? STDOUT_FILENO : STDERR_FILENO, line);
+  write_terminal_line(level == LogLevel::info ? STDOUT_FILENO : STDERR_FILENO, message, tone);
 }
 
 } // namespace certsmith::util

@@ -2,6 +2,8 @@
 // Process-wide logging: everything goes to the log file (when one is open);
 // the terminal sees only what the verbosity allows. Thread-safe.
 
+#include "util/terminal.hpp"
+
 #include <cstddef>
 #include <filesystem>
 #include <fmt/format.h>
@@ -33,13 +35,20 @@ void close_log_file();
 void keep_early_records();
 inline constexpr std::size_t k_max_early_records = 1000;
 
+/// On the terminal, errors are red and warnings yellow where colour is on (util/terminal.hpp).
 void log_message(LogLevel level, std::string_view message);
+/// The same in tone on the terminal; the log file gets the plain text.
+void log_message(LogLevel level, std::string_view message, Tone tone);
 
 template <typename... Args> void log_debug(fmt::format_string<Args...> format, Args&&... args) {
   log_message(LogLevel::debug, fmt::format(format, std::forward<Args>(args)...));
 }
 template <typename... Args> void log_info(fmt::format_string<Args...> format, Args&&... args) {
   log_message(LogLevel::info, fmt::format(format, std::forward<Args>(args)...));
+}
+/// An info line that reports something done (green where colour is on).
+template <typename... Args> void log_success(fmt::format_string<Args...> format, Args&&... args) {
+  log_message(LogLevel::info, fmt::format(format, std::forward<Args>(args)...), Tone::success);
 }
 template <typename... Args> void log_warning(fmt::format_string<Args...> format, Args&&... args) {
   log_message(LogLevel::warning, fmt::format(format, std::forward<Args>(args)...));
