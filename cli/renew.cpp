@@ -1,17 +1,18 @@
 #include "commands.hpp"
 #include "issuance/metrics_file.hpp"
 #include "issuance/renew_all.hpp"
+#include "issuance/renew_summary_json.hpp"
 #include "ratelimit/rate_limit_guard.hpp"
 #include "renew/due.hpp"
 #include "store/tree_lock.hpp"
 #include "util/clock.hpp"
 #include "util/escape.hpp"
 #include "util/log.hpp"
+#include "util/terminal.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 namespace certsmith::cli {
@@ -20,30 +21,6 @@ namespace {
 
 using issuance::LineageOutcome;
 
-nlohmann::json summary_json(const issuance::RenewSummary& summary, bool dry_run) {
-  nlohmann::json lineages = nlohmann::json::array();
-  int counts[3] = {0, 0, 0};
-  for (const auto& outcome : summary.outcomes) {
-    ++counts[static_cast<int>(outcome.action)];
-    nlohmann::json entry = {{"name", outcome.name},
-                            {"action", issuance::action_name(outcome.action)},
-                            {"reason", outcome.reason},
-                            {"domains", outcome.domains}};
-    if (outcome.not_after.time_since_epoch().count() != 0)
-      entry["not_after"] = util::rfc3339_utc(outcome.not_after);
-    if (outcome.version > 0)
-      entry["version"] = outcome.version;
-    lineages.push_back(std::move(entry));
-  }
-  nlohmann::json hook_failures = nlohmann::json::array();
-  for (const auto& failure : summary.hook_failures)
-    hook_failures.push_back({{"stage", hooks::stage_name(failure.stage)},
-                             {"hook", failure.hook},
-                             {"reason", failure.reason}});
-  return {{"dry_run", dry_run},  {"renewed", counts[0]}, {"not_due", counts[1]},
-          {"failed", counts[2]}, {"lineages", lineages}, {"hook_failures", hook_failures}};
-}
-
 void print_summary(const issuance::RenewSummary& summary, bool dry_run,
                    std::chrono::system_clock::time_point now) {
   int renewed = 0, not_due = 0, failed = 0;
@@ -51,8 +28,9 @@ void print_summary(const issuance::RenewSummary& summary, bool dry_run,
     switch (outcome.action) {
     case LineageOutcome::Action::renewed:
       ++renewed;
-      util::log_info("{}: {}, expires {}", outcome.name, dry_run ? "renewed (dry run)" : "renewed",
-                     renew::format_utc_date(outcome.not_after));
+      util::log_success("{}: {}, expires {}", outcome.name,
+                        dry_run ? "renewed (dry run)" : "renewed",
+                        renew::format_utc_date(outcome.not_after));
       break;
     case LineageOutcome::Action::not_due:
       ++not_due;
@@ -62,8 +40,11 @@ void print_summary(const issuance::RenewSummary& summary, bool dry_run,
       break;
     case LineageOutcome::Action::failed:
       ++failed;
-      std::fprintf(stderr, "certsmith: error: %s: renewal failed: %s\n", outcome.name.c_str(),
-                   util::escape_untrusted(outcome.reason, 600).c_str());
+      util::write_terminal_line(STDERR_FILENO,
+                                fmt::format("certsmith: error: {}: renewal failed: {}",
+                                            outcome.name,
+                                            util::escape_untrusted(outcome.reason, 600)),
+                                util::Tone::error);
       break;
     }
   }
@@ -133,14 +114,14 @@ int run_renew(const Options& options) {
   renew.account = account_request(options);
   renew.hooks = hook_config(options);
   renew.notify = notify_options(options.notify, options.ca_bundle);
-  // A progress line only for a person watching a long run.
-  if (!options.quiet && !options.json && isatty(STDERR_FILENO)) {
+  // A progress line only for a person watching a long run (util::show_progress: terminals only).
+  if (!options.quiet && !options.json) {
     renew.on_progress = [](std::size_t done, std::size_t total) {
       if (total <= 5)
         return;
-      std::fprintf(stderr, "\rRenewing: %zu of %zu done", done, total);
+      util::show_progress(fmt::format("Renewing: {} of {} done", done, total));
       if (done == total)
-        std::fputs("\n", stderr);
+        util::clear_progress();
     };
   }
 
@@ -163,7 +144,8 @@ int run_renew(const Options& options) {
   }
 
   if (options.json)
-    std::fputs((summary_json(summary, options.dry_run).dump(2) + "\n").c_str(), stdout);
+    std::fputs((issuance::renew_summary_json(summary, options.dry_run).dump(2) + "\n").c_str(),
+               stdout);
   else
     print_summary(summary, options.dry_run, clock.now());
   // After the summary; a metrics file that cannot be written is a warning, not a failed renewal.
