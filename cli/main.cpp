@@ -7,13 +7,18 @@
 #include "config_files.hpp"
 #include "input_checks.hpp"
 #include "options.hpp"
+#include "usage_hints.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/terminal.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fmt/format.h>
+#include <optional>
 #include <string_view>
+#include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -21,7 +26,8 @@ void print_error_lines(std::string_view message) {
   while (true) {
     auto newline = message.find('\n');
     std::string_view line = message.substr(0, newline);
-    std::fprintf(stderr, "certsmith: error: %.*s\n", static_cast<int>(line.size()), line.data());
+    certsmith::util::write_terminal_line(STDERR_FILENO, fmt::format("certsmith: error: {}", line),
+                                         certsmith::util::Tone::error);
     certsmith::util::log_message(certsmith::util::LogLevel::debug, "error: " + std::string(line));
     if (newline == std::string_view::npos)
       break;
@@ -72,8 +78,11 @@ int main(int argc, char** argv) {
       {"certbot-flags", nullptr, "List certbot's flags: supported, ignored, refused",
        cli::run_certbot_flags},
   };
+  std::vector<std::string> command_names; // for "Did you mean ...?"
   for (auto& command : commands) {
     command.app = app.add_subcommand(command.name, command.description)->fallthrough();
+    command.app->footer(cli::help_footer(command.name));
+    command_names.emplace_back(command.name);
     if (command.alias)
       command.app->alias(command.alias);
   }
@@ -97,6 +106,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    auto hint = dynamic_cast<const CLI::ExtrasError*>(&e)
+                    ? cli::unknown_argument_message(app, command_names)
+                    : std::nullopt;
+    if (hint) {
+      print_error_lines(*hint);
+      return static_cast<int>(ExitCode::usage);
+    }
     print_error_lines(e.what());
     std::fprintf(stderr, "Run 'certsmith --help' for the list of flags.\n");
     return static_cast<int>(ExitCode::usage);
