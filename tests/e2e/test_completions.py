@@ -66,6 +66,8 @@ def help_surface(certsmith: Path) -> tuple[set[str], set[str]]:
     for line in top.splitlines():
         if line.startswith("Subcommands:"):
             in_subcommands = True
+        elif in_subcommands and not line.strip() and subcommands:
+            break  # the list ends at a blank line (a footer may follow)
         elif in_subcommands and re.match(r"  \S", line):
             names = re.split(r"\s{2,}", line.strip())[0]
             subcommands.update(n.strip() for n in names.split(","))
