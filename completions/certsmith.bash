@@ -28,7 +28,7 @@ _certsmith_switches=(
   --no-reuse-key --new-key --json --strict-rate-limits --bootstrap-self-signed
   --fallback-self-signed --renew-with-new-domains --delete-after-revoke
   --no-delete-after-revoke --no-eff-email --expand --duplicate --must-staple
-  --dns-rfc2136 --manual
+  --dns-rfc2136 --manual --ignore-rate-limit-backoff --no-fallback --purge
 )
 
 # Flags that take a value (the next word, or --flag=value).
