@@ -203,3 +203,33 @@ def test_renew_json_reports_a_renewal_a_failure_and_a_lineage_not_due(run_certsm
     assert later["action"] == "not_due" and later["reason"].startswith("not due until "), later
     assert later["not_after"].endswith("Z"), later
     assert (document["renewed"], document["not_due"], document["failed"]) == (0, 1, 0), document
+
+
+# --- the progress line -------------------------------------------------------------------------------------
+
+def test_a_long_renewal_shows_a_progress_line_on_a_terminal_only_and_wipes_it(run_certsmith):
+    run = run_certsmith
+    names = [f"p{i}.example.com" for i in range(6)]  # more than five due lineages: a progress line
+    for name in names:
+        result = run.certonly(name)
+        assert result.returncode == 0, describe(result)
+
+    code, output = run_in_pty(run.argv("renew", "--force-renewal", "--jobs", "2"), terminal_env(run), run.sandbox)
+    assert code == 0, output
+    assert "\rRenewing: 6 of 6 done" in output, repr(output)
+    # Wiped at the end: the last progress text is followed by \r, spaces over it and \r, then the summary.
+    tail = output.rpartition("Renewing: 6 of 6 done")[2]
+    assert tail.startswith("\r" + " " * len("Renewing: 6 of 6 done") + "\r"), repr(output)
+    # No summary line runs into the progress line: every one starts a line of its own.
+    for name in names:
+        assert re.search(rf"(^|\n){re.escape(GREEN)}{re.escape(name)}: renewed", output.replace("\r\n", "\n")
+                         .replace("\r" + " " * len("Renewing: 6 of 6 done") + "\r", "\n")), repr(output)
+
+    for extra, env in ((("-q",), terminal_env(run)), (("--json",), terminal_env(run))):
+        code, output = run_in_pty(run.argv("renew", "--force-renewal", *extra), env, run.sandbox)
+        assert code == 0, output
+        assert "Renewing:" not in output, f"{extra}: {output!r}"
+
+    piped = run("renew", "--force-renewal")
+    assert piped.returncode == 0, describe(piped)
+    assert "Renewing:" not in piped.stdout + piped.stderr and "\r" not in piped.stderr, describe(piped)
