@@ -31,6 +31,8 @@ issuance::RenewalChanges changes_of(const Options& options) {
     changes.http01_port = options.http01_port;
   if (given("http-01-address"))
     changes.http01_address = options.http01_address;
+  if (given("serve-token-dir"))
+    changes.serve_token_dir = options.serve_token_dir;
   if (given("pre-hook"))
     changes.pre_hook = options.pre_hook;
   if (given("post-hook"))

@@ -111,6 +111,13 @@ store::RenewalParams apply_changes(store::RenewalParams params, const RenewalCha
   } else if (params.webroot_map.empty() && params.webroot_path.empty()) {
     throw UsageError("--webroot needs a document root: give -w PATH");
   }
+  if (changes.serve_token_dir && params.authenticator != "serve")
+    throw UsageError("--serve-token-dir is for a certificate renewed with -a serve");
+  if (changes.serve_token_dir) // renewal runs from cron in another directory
+    params.serve_token_dir =
+        std::filesystem::absolute(*changes.serve_token_dir).lexically_normal().string();
+  if (params.authenticator != "serve")
+    params.serve_token_dir.clear();
   change(params.http01_port, changes.http01_port);
   change(params.http01_address, changes.http01_address);
   change(params.pre_hook, changes.pre_hook);

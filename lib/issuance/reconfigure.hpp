@@ -38,6 +38,7 @@ struct RenewalChanges {
   std::optional<std::string> preferred_chain;
   std::optional<std::string> preferred_profile;
   std::optional<std::string> required_profile;
+  std::optional<std::string> serve_token_dir; // -a serve only; saved absolute
   /// --fallback-self-signed, --fallback-cert/-key, --no-fallback (fallback_settings.hpp):
   /// checked against the lineage's names; they change no issuance, so need no dry run.
   FallbackOptions fallback;

@@ -128,8 +128,8 @@ def test_three_concurrent_renewals_are_validated_through_one_serve(certsmith, pe
     assert stat.S_IMODE(token_dir.stat().st_mode) == 0o755
     assert (token_dir / ".serve.pid").read_text() == f"{serve_on_pebble_port.proc.pid}\n"
     # Three trees, one token directory, one responder. Three trees because a run holds its tree's
-    # lock (config, work and logs dirs, as certbot does) for its whole length: three renewals in one
-    # tree would run one after another, not at once.
+    # lock (config, work and logs dirs, as certbot does) for its whole length: a second renewal in
+    # the same tree at once is refused ("already running"), so one tree cannot run three at once.
     runners = [CertsmithRunner(certsmith, tmp_path / f"tree-{i}", pebble.directory_url, pebble.ca_bundle,
                                pebble.http_port) for i in range(3)]
     names = [[f"serve-{i}.example.com", f"www.serve-{i}.example.com"] for i in range(3)]
@@ -325,3 +325,29 @@ def test_the_solver_warns_when_no_serve_reads_the_token_dir(run_certsmith, pebbl
     warnings = [line for line in result.stderr.splitlines() if "no running `certsmith serve`" in line]
     assert len(warnings) == 1 and str(token_dir) in warnings[0], describe(result)
     assert [p.name for p in token_dir.iterdir()] == []
+
+
+def test_reconfigure_moves_a_serve_lineage_to_another_token_dir(run_certsmith, pebble, tmp_path):
+    """reconfigure -a serve --serve-token-dir D: the dry run goes through a serve reading D, then D is saved."""
+    name = "moved.example.com"
+    conf = run_certsmith.config_dir / "renewal" / f"{name}.conf"
+    first = Serve(run_certsmith, pebble.http_port, tmp_path / "first", address=None)
+    try:
+        issued = run_certsmith("certonly", "-a", "serve", "--serve-token-dir", str(first.token_dir),
+                               "--agree-tos", "--register-unsafely-without-email", "-d", name)
+        assert issued.returncode == 0, describe(issued)
+    finally:
+        first.kill()
+    second = Serve(run_certsmith, pebble.http_port, tmp_path / "second", address=None)
+    try:
+        moved = run_certsmith("reconfigure", "--cert-name", name, "-a", "serve", "--serve-token-dir",
+                              str(second.token_dir))
+        assert moved.returncode == 0, describe(moved)
+        assert "no running `certsmith serve`" not in moved.stderr, describe(moved)
+        assert parse_renewal_conf(conf)["renewalparams"]["serve_token_dir"] == str(second.token_dir)
+        renewed = run_certsmith("renew", "--cert-name", name, "--force-renewal")
+        assert renewed.returncode == 0, describe(renewed)
+    finally:
+        code, out, err = second.stop()
+    assert code == 0, f"{out}\n{err}"
+    assert answered_tokens(out), "the dry run and the renewal did not go through the second serve"
