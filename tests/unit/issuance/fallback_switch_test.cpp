@@ -351,7 +351,13 @@ TEST_CASE("an expired lineage switches to its self-signed fallback when renewal 
   REQUIRE(issuance::live_kind_of(fallback.params()) == issuance::LiveKind::self_signed_fallback);
   CHECK(fallback.current_version() == 2);
 
-  auto key = crypto::PrivateKey::from_pem(fallback.read_privkey_pem());
+  // With reuse_key the renewal sends the key of the CA's certificate before the
+  // placeholder (version 1), never the placeholder's own (placeholder_key.hpp).
+  std::ifstream first_key(fallback.archive_dir() / "privkey1.pem");
+  auto key = crypto::PrivateKey::from_pem(
+      std::string(std::istreambuf_iterator<char>(first_key), std::istreambuf_iterator<char>()));
+  CHECK(crypto::PrivateKey::from_pem(fallback.read_privkey_pem()).public_key_der() !=
+        key.public_key_der());
   ca.fail = false;
   ca.key = &key;
   testing::ScriptedTransport up;
@@ -368,4 +374,6 @@ TEST_CASE("an expired lineage switches to its self-signed fallback when renewal 
   CHECK(back.params().certsmith_names.empty());
   CHECK(back.params().certsmith_fallback_self_signed == true); // the choice stays for next time
   CHECK_FALSE(crypto::read_certificate(back.read_cert_pem()).authority_key_id.empty());
+  CHECK(crypto::PrivateKey::from_pem(back.read_privkey_pem()).public_key_der() ==
+        key.public_key_der()); // the pinned key is back
 }
