@@ -73,6 +73,7 @@ int run_reconfigure(const Options& options) {
   request.paths = {options.config_dir, options.work_dir, options.logs_dir};
   request.cert_name = *options.cert_name;
   request.changes = changes_of(options);
+  request.notify = notify_options(options.notify);
   request.account = account_request(options);
   request.issuance_timeout = std::chrono::seconds(options.issuance_timeout);
   request.hooks = hook_config(options);

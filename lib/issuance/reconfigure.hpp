@@ -10,6 +10,7 @@
 #include "issuance/account.hpp"
 #include "issuance/fallback_settings.hpp"
 #include "issuance/key_request.hpp"
+#include "notify/notifier.hpp"
 #include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
@@ -53,6 +54,7 @@ struct ReconfigureRequest {
   /// Hooks of the dry run: pre and post hooks run (the conf's, after the
   /// changes); deploy hooks only with run_deploy_hooks, as in certbot.
   hooks::HookConfig hooks;
+  notify::NotifyOptions notify; // --notify-*, --no-notify: saved apart, no dry run
 };
 
 struct ReconfigureResult {

@@ -54,16 +54,14 @@ void check_renew_notify_flags(const RenewOptions& options) {
     check_notify_flags(options.paths, name, options.notify);
 }
 
-void save_notify_flags(const store::TreePaths& paths, const std::string& lineage,
+bool save_notify_flags(const store::TreePaths& paths, const std::string& lineage,
                        const notify::NotifyOptions& notify) {
-  if (notify.clear) {
-    notify::clear_lineage_settings(paths, lineage);
-    return;
-  }
+  if (notify.clear)
+    return notify::clear_lineage_settings(paths, lineage);
   if (!has_flags(notify.command_line))
-    return;
+    return false;
   check_notify_flags(paths, lineage, notify);
-  notify::save_lineage_settings(paths, lineage, notify.command_line);
+  return notify::save_lineage_settings(paths, lineage, notify.command_line);
 }
 
 void notify_renewal_outcomes(const RenewOptions& options,

@@ -25,7 +25,8 @@ void check_renew_notify_flags(const RenewOptions& options);
 /// certonly and reconfigure: save the --notify-* flags for `lineage` (or
 /// remove its saved settings for --no-notify). Throws UsageError when the
 /// flags over the saved settings are incomplete (mail without an SMTP URL).
-void save_notify_flags(const store::TreePaths& paths, const std::string& lineage,
+/// Returns whether the saved settings changed.
+bool save_notify_flags(const store::TreePaths& paths, const std::string& lineage,
                        const notify::NotifyOptions& notify);
 
 /// The same check alone, before anything is written (certonly before its order).

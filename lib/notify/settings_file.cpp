@@ -43,7 +43,7 @@ NotifySettings load_lineage_settings(const store::TreePaths& paths, const std::s
   return read_settings(conf);
 }
 
-void save_lineage_settings(const store::TreePaths& paths, const std::string& lineage,
+bool save_lineage_settings(const store::TreePaths& paths, const std::string& lineage,
                            const NotifySettings& flags) {
   NotifySettings saved = flags;
   saved.smtp_credentials = absolute_path(saved.smtp_credentials);
@@ -51,16 +51,17 @@ void save_lineage_settings(const store::TreePaths& paths, const std::string& lin
   NotifySettings recorded = load_lineage_settings(paths, lineage);
   NotifySettings merged = overlay(saved, recorded);
   if (merged == recorded)
-    return;
+    return false;
   store::make_private_dirs(settings_dir(paths), 0700);
   store::ConfigObj conf = store::ConfigObj::parse("", settings_file(paths, lineage).string());
   write_settings(conf, merged);
   store::write_file_atomic(settings_file(paths, lineage), conf.to_string(), 0600);
+  return true;
 }
 
-void clear_lineage_settings(const store::TreePaths& paths, const std::string& lineage) {
+bool clear_lineage_settings(const store::TreePaths& paths, const std::string& lineage) {
   std::error_code ignored;
-  std::filesystem::remove(settings_file(paths, lineage), ignored);
+  return std::filesystem::remove(settings_file(paths, lineage), ignored);
 }
 
 void prune_lineage_settings(const store::TreePaths& paths, const std::vector<std::string>& names) {

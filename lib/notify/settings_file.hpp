@@ -23,12 +23,12 @@ std::filesystem::path settings_file(const store::TreePaths& paths, const std::st
 NotifySettings load_lineage_settings(const store::TreePaths& paths, const std::string& lineage);
 
 /// Lays `flags` over the saved settings and saves the result (0600; paths made
-/// absolute). Nothing is written when nothing changes.
-void save_lineage_settings(const store::TreePaths& paths, const std::string& lineage,
+/// absolute). Nothing is written when nothing changes; returns whether it changed.
+bool save_lineage_settings(const store::TreePaths& paths, const std::string& lineage,
                            const NotifySettings& flags);
 
-/// --no-notify: removes the lineage's saved settings (no file is fine).
-void clear_lineage_settings(const store::TreePaths& paths, const std::string& lineage);
+/// --no-notify: removes the lineage's saved settings (no file is fine); true if there were.
+bool clear_lineage_settings(const store::TreePaths& paths, const std::string& lineage);
 
 /// Removes the files of lineages not in `names` (deleted lineages).
 void prune_lineage_settings(const store::TreePaths& paths, const std::vector<std::string>& names);

@@ -469,3 +469,32 @@ def test_smtp_url_with_password_and_no_starttls_is_refused(run_certsmith, tmp_pa
         assert "s3cret" not in result.stderr
     finally:
         sink.controller.stop()
+
+
+def test_certonly_and_reconfigure_save_the_notify_flags(run_certsmith, webhook):
+    """Review A 11: certonly saves --notify-* for the lineage it writes; reconfigure sets them without a dry
+    run and --no-notify clears them; an incomplete set is refused before anything is written."""
+    run = run_certsmith
+    refused = run.certonly(DOMAIN, extra=("--notify-email", "ops@example.com"))
+    assert refused.returncode == 2 and "needs --notify-smtp-url" in refused.stderr, describe(refused)
+    assert not (run.config_dir / "renewal" / f"{DOMAIN}.conf").exists()
+    issued = run.certonly(DOMAIN, extra=("--notify-webhook", webhook.url, "--notify-interval", "1h"))
+    assert issued.returncode == 0, describe(issued)
+    saved = saved_settings(run)
+    assert webhook.url in saved.read_text() and "certsmith_notify_interval = 3600s" in saved.read_text()
+    assert saved.stat().st_mode & 0o777 == 0o600
+
+    other = WebhookSink()
+    try:
+        changed = run("reconfigure", "--cert-name", DOMAIN, "--notify-webhook", other.url)
+        assert changed.returncode == 0, describe(changed)
+        assert "dry run" not in changed.stdout + changed.stderr, describe(changed)
+        assert other.url in saved.read_text() and "3600s" in saved.read_text()
+        failing = run("renew", "--force-renewal", "--server", closed_server())
+        assert failing.returncode == 1
+        assert len(other.documents) == 1 and webhook.documents == [], describe(failing)
+    finally:
+        other.stop()
+    cleared = run("reconfigure", "--cert-name", DOMAIN, "--no-notify")
+    assert cleared.returncode == 0, describe(cleared)
+    assert not saved.exists()
