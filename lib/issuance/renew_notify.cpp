@@ -3,6 +3,7 @@
 #include "notify/notifier.hpp"
 #include "notify/settings_file.hpp"
 #include "store/lineage.hpp"
+#include "util/error.hpp"
 #include "util/log.hpp"
 
 namespace certsmith::issuance {
@@ -50,8 +51,14 @@ void check_renew_notify_flags(const RenewOptions& options) {
       options.cert_names.empty() ? store::Lineage::list_names(options.paths) : options.cert_names;
   if (names.empty())
     notify::validate(options.notify.command_line);
-  for (const auto& name : names)
-    check_notify_flags(options.paths, name, options.notify);
+  for (const auto& name : names) {
+    try {
+      check_notify_flags(options.paths, name, options.notify);
+    } catch (const StorageError&) {
+      // An unreadable or unsafe settings file is that lineage's warning after
+      // the renewal (notify_renewal_outcomes), never a reason not to renew.
+    }
+  }
 }
 
 bool save_notify_flags(const store::TreePaths& paths, const std::string& lineage,

@@ -498,3 +498,40 @@ def test_certonly_and_reconfigure_save_the_notify_flags(run_certsmith, webhook):
     cleared = run("reconfigure", "--cert-name", DOMAIN, "--no-notify")
     assert cleared.returncode == 0, describe(cleared)
     assert not saved.exists()
+
+
+def test_https_webhook_trusts_notify_ca_bundle_not_the_acme_bundle(run_certsmith, pebble):
+    """Review A 3: the webhook is served with Pebble's own listener certificate, which the ACME
+    REQUESTS_CA_BUNDLE trusts: that trust must not carry over; --notify-ca-bundle gives it."""
+    import ssl
+    run = run_certsmith
+    hook = WebhookSink()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pebble.ca_bundle), str(pebble.tls_key))
+    hook.server.socket = context.wrap_socket(hook.server.socket, server_side=True)
+    url = hook.url.replace("http://", "https://")
+    try:
+        assert run.certonly(DOMAIN).returncode == 0
+        untrusted = run("renew", "--force-renewal", "--server", closed_server(), "--notify-webhook", url)
+        assert untrusted.returncode == 1, describe(untrusted)
+        assert "webhook notification failed" in untrusted.stderr and hook.documents == [], describe(untrusted)
+        trusted = run("renew", "--force-renewal", "--server", closed_server(), "--notify-ca-bundle",
+                      str(pebble.ca_bundle))
+        assert trusted.returncode == 1, describe(trusted)
+        assert [d["event"] for _, d in hook.documents] == ["renewal_failed"], describe(trusted)
+        missing = run("renew", "--notify-webhook", url, "--notify-ca-bundle", str(run.sandbox / "nope.pem"))
+        assert missing.returncode == 2 and "--notify-ca-bundle" in missing.stderr, describe(missing)
+    finally:
+        hook.stop()
+
+
+def test_unsafe_settings_file_is_a_warning_and_renewal_goes_on(run_certsmith, webhook):
+    run = run_certsmith
+    assert run.certonly(DOMAIN, extra=("--notify-webhook", webhook.url)).returncode == 0
+    saved = saved_settings(run)
+    saved.chmod(0o644)
+    for flags in ((), ("--notify-on-success",)):
+        result = run("renew", "--force-renewal", *flags)
+        assert result.returncode == 0, describe(result)
+        assert "renewed" in result.stdout and "only its owner can access" in result.stderr, describe(result)
+    assert webhook.documents == []
