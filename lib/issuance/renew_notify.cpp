@@ -40,8 +40,13 @@ void check_notify_flags(const store::TreePaths& paths, const std::string& lineag
                         const notify::NotifyOptions& notify) {
   if (notify.clear || !has_flags(notify.command_line))
     return;
-  notify::validate(
-      notify::overlay(notify.command_line, notify::load_lineage_settings(paths, lineage)));
+  notify::NotifySettings saved;
+  try {
+    saved = notify::load_lineage_settings(paths, lineage);
+  } catch (const UsageError&) {
+    // Not a lineage name (certonly's name is not chosen yet): the flags alone.
+  }
+  notify::validate(notify::overlay(notify.command_line, saved));
 }
 
 void check_renew_notify_flags(const RenewOptions& options) {

@@ -2,6 +2,7 @@
 
 #include "store/atomic_file.hpp"
 #include "store/config_obj.hpp"
+#include "store/lineage_name.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
@@ -26,6 +27,7 @@ std::filesystem::path settings_dir(const store::TreePaths& paths) {
 }
 
 std::filesystem::path settings_file(const store::TreePaths& paths, const std::string& lineage) {
+  store::validate_cert_name(lineage); // one path component, never "../x"
   return settings_dir(paths) / (lineage + ".conf");
 }
 

@@ -16,6 +16,7 @@
 namespace certsmith::notify {
 
 std::filesystem::path settings_dir(const store::TreePaths& paths);
+/// Throws UsageError for a name that is not one safe path component.
 std::filesystem::path settings_file(const store::TreePaths& paths, const std::string& lineage);
 
 /// The saved settings; none when there is no file. Throws for an unreadable,

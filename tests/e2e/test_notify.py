@@ -223,6 +223,8 @@ def test_unreachable_webhook_and_smtp_are_warnings_not_failures(run_certsmith):
     (["--notify-email", "ops@example.com"], "needs --notify-smtp-url"),
     (["--notify-email", "ops@example.com", "--notify-smtp-url", "http://127.0.0.1/"], "must be smtp://"),
     (["--notify-webhook", "http://x/", "--notify-interval", "soon"], "is not a duration"),
+    (["--notify-webhook", "http://x/", "--notify-ca-bundle", "/tmp/ca\n.pem"], "--notify-ca-bundle"),
+    (["--no-notify", "--notify-on-success"], "--no-notify"),
 ])
 def test_hostile_settings_are_refused_before_renewing(run_certsmith, flags, message):
     result = run_certsmith("renew", *flags)

@@ -77,6 +77,18 @@ TEST_CASE("notify file: one others can access, or not a regular file, is refused
   CHECK_THROWS(load_lineage_settings(tree.paths, "a"));
 }
 
+TEST_CASE("notify file: a lineage name that is not one path component is refused") {
+  Tree tree;
+  NotifySettings flags;
+  flags.webhook = "https://hooks.example.com/x";
+  for (std::string name : {"../x", "a/b", "", "..", ".hidden", "a\nb"}) {
+    INFO(name);
+    CHECK_THROWS_AS(save_lineage_settings(tree.paths, name, flags), UsageError);
+    CHECK_THROWS_AS(load_lineage_settings(tree.paths, name), UsageError);
+  }
+  CHECK_FALSE(std::filesystem::exists(tree.root / "x.conf"));
+}
+
 TEST_CASE("notify file: files of deleted lineages are pruned") {
   Tree tree;
   NotifySettings flags;
