@@ -23,7 +23,7 @@ std::string absolute_path(const std::string& path) {
 } // namespace
 
 std::filesystem::path settings_dir(const store::TreePaths& paths) {
-  return paths.config_dir / "certsmith-notify";
+  return paths.config_dir / "certsmith" / "notify";
 }
 
 std::filesystem::path settings_file(const store::TreePaths& paths, const std::string& lineage) {

@@ -1,6 +1,6 @@
 #pragma once
 // Where a lineage's notification settings are saved: config_dir/
-// certsmith-notify/NAME.conf, mode 0600 in a 0700 directory. Not in the
+// certsmith/notify/NAME.conf, mode 0600 in a 0700 directory. Not in the
 // renewal conf, because a webhook URL (Slack, Teams) or an SMTP URL carries a
 // secret, and renewal confs are world-readable 0644 files that renew,
 // reconfigure and certonly rewrite at that mode. certbot never reads this

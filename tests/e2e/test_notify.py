@@ -168,7 +168,7 @@ def test_failure_is_mailed_and_posted_once_then_recovery_once(run_certsmith, mai
     assert recovered["not_after"] is not None
 
     # The settings were saved with the renewal: a run with no flags uses them, and a success is not told.
-    saved = run.config_dir / "certsmith-notify" / f"{DOMAIN}.conf"
+    saved = run.config_dir / "certsmith" / "notify" / f"{DOMAIN}.conf"
     assert f"certsmith_notify_webhook = {webhook.url}" in saved.read_text()
     assert saved.stat().st_mode & 0o777 == 0o600
     assert "certsmith_notify" not in (run.config_dir / "renewal" / f"{DOMAIN}.conf").read_text()
@@ -248,7 +248,7 @@ def test_group_readable_smtp_credentials_are_refused(run_certsmith, tmp_path):
 # --- fix round (review A 1-5, 9-11): per-channel state, saved settings, TLS, SMTP AUTH ---
 
 def saved_settings(run, name=DOMAIN):
-    return run.config_dir / "certsmith-notify" / f"{name}.conf"
+    return run.config_dir / "certsmith" / "notify" / f"{name}.conf"
 
 
 def test_flags_saved_without_renewing_then_completed_by_a_later_flag(run_certsmith, mail_sink, webhook):
