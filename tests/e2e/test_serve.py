@@ -176,7 +176,8 @@ def test_three_concurrent_renewals_are_validated_through_one_serve(certsmith, pe
         assert len(tokens) == validated, (name, tokens, validated)
         assert tokens <= answered, f"{name}: Pebble fetched {tokens - answered} that serve did not answer\n{out}"
         new_validations += validated
-    assert new_validations >= 4, f"only {new_validations} of 6 authorizations were validated anew: {fetched} {validations_before}"
+    assert new_validations >= 4, \
+        f"only {new_validations} of 6 authorizations were validated anew: {fetched} {validations_before}"
 
 
 def test_default_token_dir_is_in_the_work_dir_and_no_tree_lock_is_taken(run_certsmith):
