@@ -11,6 +11,7 @@
 #include "support/fake_process_runner.hpp"
 #include "support/openssl_fixtures.hpp"
 #include "support/scripted_transport.hpp"
+#include "support/temp_tree.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,15 +28,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Tree {
-  fs::path root;
-  store::TreePaths paths;
-  Tree() {
-    char pattern[] = "/tmp/certsmith-fallback-switch-XXXXXX";
-    root = ::mkdtemp(pattern);
-    paths = store::TreePaths::under(root);
-  }
-  ~Tree() { fs::remove_all(root); }
+struct Tree : testing::TempTree {
+  Tree() : testing::TempTree("fallback-switch") {}
 };
 
 // A CA-like certificate for `name` (it has an AKI, so an ARI certificate ID).

@@ -5,6 +5,7 @@
 #include "issuance/placeholder_key.hpp"
 #include "store/lineage.hpp"
 #include "support/openssl_fixtures.hpp"
+#include "support/temp_tree.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -16,15 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Tree {
-  fs::path root;
-  store::TreePaths paths;
-  Tree() {
-    char pattern[] = "/tmp/certsmith-placeholder-key-XXXXXX";
-    root = ::mkdtemp(pattern);
-    paths = store::TreePaths::under(root);
-  }
-  ~Tree() { fs::remove_all(root); }
+struct Tree : testing::TempTree {
+  Tree() : testing::TempTree("placeholder-key") {}
 };
 
 store::CertificateFiles ca_issued(const crypto::PrivateKey& key) {

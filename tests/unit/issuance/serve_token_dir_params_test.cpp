@@ -5,6 +5,7 @@
 #include "issuance/renew_all.hpp"
 #include "store/lineage.hpp"
 #include "support/openssl_fixtures.hpp"
+#include "support/temp_tree.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,15 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Tree {
-  fs::path root;
-  store::TreePaths paths;
-  Tree() {
-    char pattern[] = "/tmp/certsmith-serve-params-XXXXXX";
-    root = ::mkdtemp(pattern);
-    paths = store::TreePaths::under(root);
-  }
-  ~Tree() { fs::remove_all(root); }
+struct Tree : testing::TempTree {
+  Tree() : testing::TempTree("serve-params") {}
 
   store::Lineage add_lineage(const std::string& name, const std::string& authenticator) {
     auto key = crypto::PrivateKey::generate({});
