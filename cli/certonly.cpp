@@ -4,6 +4,7 @@
 #include "http/transport.hpp"
 #include "issuance/certonly_csr.hpp"
 #include "issuance/certonly_metrics.hpp"
+#include "issuance/renew_notify.hpp"
 #include "preflight_run.hpp"
 #include "prompt.hpp"
 #include "ratelimit/rate_limit_guard.hpp"
@@ -112,6 +113,10 @@ int run_certonly(const Options& options) {
 
   request.rate_limits = {options.rate_limit_per_domain, options.rate_limit_duplicates,
                          options.strict_rate_limits, options.ignore_rate_limit_backoff};
+  auto notify = notify_options(options.notify); // saved for the lineage below, checked now
+  issuance::check_notify_flags(
+      request.paths,
+      options.cert_name.value_or(options.domains.empty() ? "" : options.domains.front()), notify);
   preflight_before_first_issuance(options);
   auto transport = make_transport(options);
   util::SystemClock clock;
@@ -142,6 +147,8 @@ int run_certonly(const Options& options) {
          ""},
         options.dry_run);
 
+  if (!options.dry_run)
+    issuance::save_notify_flags(request.paths, result.lineage_name, notify);
   if (result.outcome == issuance::CertonlyResult::Outcome::kept) {
     util::log_info("Certificate not yet due for renewal; no action taken.");
     return 0;

@@ -1,10 +1,10 @@
 #include "notify_options.hpp"
 
-#include "http/transport.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fmt/format.h>
 
 namespace certsmith::cli {
@@ -24,9 +24,14 @@ void add_notify_options(CLI::App& app, NotifyFlags& flags) {
                  "Also notify when a certificate not being renewed expires within N days");
   app.add_option("--notify-interval", flags.interval,
                  "Repeat a lasting failure's notification at most this often (default 24h)");
+  app.add_option("--notify-ca-bundle", flags.ca_bundle,
+                 "PEM file of CAs trusted for the SMTP server and webhook (default: the system "
+                 "store; --ca-bundle is for the ACME server only)");
+  app.add_flag("--no-notify", flags.no_notify,
+               "Remove the saved --notify-* settings of the lineage(s); nothing is sent");
 }
 
-notify::NotifyOptions notify_options(const NotifyFlags& flags, const std::string& ca_bundle) {
+notify::NotifyOptions notify_options(const NotifyFlags& flags) {
   notify::NotifyOptions options;
   notify::NotifySettings& settings = options.command_line;
   settings.emails = flags.emails;
@@ -34,6 +39,7 @@ notify::NotifyOptions notify_options(const NotifyFlags& flags, const std::string
   settings.smtp_credentials = flags.smtp_credentials;
   settings.from = flags.from;
   settings.webhook = flags.webhook;
+  settings.ca_bundle = flags.ca_bundle;
   if (flags.on_success)
     settings.on_success = true;
   settings.expiry_days = flags.expiry_days;
@@ -44,11 +50,17 @@ notify::NotifyOptions notify_options(const NotifyFlags& flags, const std::string
                                    "2d or 3600",
                                    util::escape_untrusted(flags.interval, 60)));
   }
-  notify::validate(settings);
+  if (flags.no_notify && settings != notify::NotifySettings{})
+    throw UsageError("--no-notify removes the saved notification settings: give it without "
+                     "other --notify-* flags");
+  options.clear = flags.no_notify;
+  notify::validate_values(settings);
   // A credentials file others can read is refused now, not at the first failure.
   if (!settings.smtp_credentials.empty())
     notify::read_smtp_credentials(settings.smtp_credentials);
-  options.ca_bundle = ca_bundle.empty() ? http::ca_bundle_from_environment() : ca_bundle;
+  if (!settings.ca_bundle.empty() && !std::filesystem::is_regular_file(settings.ca_bundle))
+    throw UsageError(fmt::format("--notify-ca-bundle '{}' is not a readable file",
+                                 util::escape_untrusted(settings.ca_bundle, 200)));
   return options;
 }
 

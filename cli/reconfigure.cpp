@@ -31,6 +31,8 @@ issuance::RenewalChanges changes_of(const Options& options) {
     changes.http01_port = options.http01_port;
   if (given("http-01-address"))
     changes.http01_address = options.http01_address;
+  if (given("serve-token-dir"))
+    changes.serve_token_dir = options.serve_token_dir;
   if (given("pre-hook"))
     changes.pre_hook = options.pre_hook;
   if (given("post-hook"))
@@ -71,6 +73,7 @@ int run_reconfigure(const Options& options) {
   request.paths = {options.config_dir, options.work_dir, options.logs_dir};
   request.cert_name = *options.cert_name;
   request.changes = changes_of(options);
+  request.notify = notify_options(options.notify);
   request.account = account_request(options);
   request.issuance_timeout = std::chrono::seconds(options.issuance_timeout);
   request.hooks = hook_config(options);

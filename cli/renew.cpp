@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "issuance/metrics_file.hpp"
 #include "issuance/renew_all.hpp"
+#include "issuance/renew_notify.hpp"
 #include "issuance/renew_summary_json.hpp"
 #include "ratelimit/rate_limit_guard.hpp"
 #include "renew/due.hpp"
@@ -113,7 +114,8 @@ int run_renew(const Options& options) {
   renew.new_key = options.new_key;
   renew.account = account_request(options);
   renew.hooks = hook_config(options);
-  renew.notify = notify_options(options.notify, options.ca_bundle);
+  renew.notify = notify_options(options.notify);
+  issuance::check_renew_notify_flags(renew);
   // A progress line only for a person watching a long run (util::show_progress: terminals only).
   if (!options.quiet && !options.json) {
     renew.on_progress = [](std::size_t done, std::size_t total) {

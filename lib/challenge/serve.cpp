@@ -2,6 +2,8 @@
 
 #include "challenge/http01_responder.hpp"
 #include "util/error.hpp"
+#include "util/escape.hpp"
+#include "util/log.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -26,9 +28,19 @@ int serve_until_signal(const ServeConfig& config,
 
   Http01Responder::Fallback fallback;
   // Read afresh per request: renewal runs add and remove tokens at any time.
-  fallback.lookup = [tokens](std::string_view token) { return tokens.read(token); };
+  // One line per answer, an access log: which tokens went through this responder.
+  fallback.lookup = [tokens](std::string_view token) {
+    std::optional<std::string> key_authorization = tokens.read(token);
+    if (key_authorization) // read accepts base64url names only: safe to print
+      util::log_info("Answered http-01 token {}", token);
+    else
+      util::log_debug("No http-01 token {}", util::escape_untrusted(token, 80));
+    return key_authorization;
+  };
   fallback.redirect_https = config.redirect_https;
   Http01Responder responder(config.address, config.port, std::move(fallback));
+  // After the bind: a heartbeat says someone answers, which is true only now.
+  const ServeHeartbeat heartbeat(tokens);
   on_ready(responder.port());
 
   int signal_number = 0;

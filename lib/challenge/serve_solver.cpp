@@ -3,6 +3,7 @@
 #include "crypto/base64url.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
+#include "util/log.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -26,6 +27,11 @@ void Http01ServeSolver::perform(const std::vector<Task>& tasks) {
     m_token_dir.write(task.token, task.key_authorization);
     m_written.push_back(task.token);
   }
+  // A warning, not an error: serve may run in a container with its own pids.
+  if (!m_token_dir.served_by_live_process())
+    util::log_warning("no running `certsmith serve` reads {} (no live .serve.pid there): http-01 "
+                      "validation will fail unless one answers on port 80",
+                      util::escape_untrusted(m_token_dir.path().string(), 512));
 }
 
 void Http01ServeSolver::cleanup(const std::vector<Task>& tasks) noexcept {

@@ -14,7 +14,9 @@ public:
   explicit Http01ServeSolver(TokenDir token_dir) : m_token_dir(std::move(token_dir)) {}
   std::string type() const override { return "http-01"; }
   /// Checks every task (http-01, base64url token) before writing anything,
-  /// creates the directory when missing, then writes one file per token.
+  /// creates the directory when missing (or refuses one another user may
+  /// write to), then writes one file per token, and warns when no running
+  /// `certsmith serve` keeps a heartbeat there.
   void perform(const std::vector<Task>& tasks) override;
   /// Removes the files perform wrote (only those). Never throws.
   void cleanup(const std::vector<Task>& tasks) noexcept override;

@@ -19,28 +19,52 @@ public:
   const std::filesystem::path& path() const { return m_path; }
 
   /// Create the directory (and missing parents) mode 0755 when missing, so a
-  /// web server or `serve` running as another user can read it. A directory
-  /// that is a symlink is refused unless we or root own the link. Throws
-  /// ChallengeError with the path and reason.
+  /// web server or `serve` running as another user can read it, then check it
+  /// as every other member does: opened O_NOFOLLOW (a symlink is refused), it
+  /// must be owned by us or root and writable by no one else, or another user
+  /// could plant the token of their own order there and have serve answer it.
+  /// Throws ChallengeError (one line: the path, what was found, the fix).
   void ensure_exists() const;
 
   /// Write path/token holding key_authorization, mode 0644, atomically (a
-  /// temp file opened O_EXCL|O_NOFOLLOW, then renamed over the name, so a
-  /// symlink planted there is replaced, never followed). Throws ChallengeError
-  /// for a token that is not base64url, before touching the disk.
+  /// temp file opened O_EXCL|O_NOFOLLOW in the checked directory, then renamed
+  /// over the name, so a symlink planted there is replaced, never followed).
+  /// Throws ChallengeError for a token that is not base64url, before touching
+  /// the disk, and for a directory ensure_exists refuses.
   void write(const std::string& token, const std::string& key_authorization) const;
 
   /// Remove path/token; a missing file is fine. Never throws (logs a warning).
   void remove(const std::string& token) const noexcept;
 
   /// The key authorization stored for token, or nullopt when the token is not
-  /// base64url (or too long to be a file name), the file is missing, is not a
-  /// regular file (a symlink is not followed), or is larger than any key
-  /// authorization can be. Never throws.
+  /// base64url (or too long to be a file name), the directory fails the
+  /// checks of ensure_exists, the file is missing, is not a regular file (a
+  /// symlink is not followed), or is larger than any key authorization can
+  /// be. Never throws.
   std::optional<std::string> read(std::string_view token) const noexcept;
+
+  /// Whether .serve.pid names a live process: a `certsmith serve` reading
+  /// this directory (see ServeHeartbeat). A heuristic for a warning: a
+  /// missing, stale or unreadable file is false. Never throws.
+  bool served_by_live_process() const noexcept;
 
 private:
   std::filesystem::path m_path;
+};
+
+/// `certsmith serve` holds one while it runs: .serve.pid in the token
+/// directory holds its pid (written like a token, 0644), removed on a clean
+/// stop, so `-a serve` can warn that nothing would answer its tokens. The
+/// name starts with '.', which base64url never holds: it is never served.
+class ServeHeartbeat {
+public:
+  explicit ServeHeartbeat(TokenDir tokens); // throws ChallengeError
+  ~ServeHeartbeat();
+  ServeHeartbeat(const ServeHeartbeat&) = delete;
+  ServeHeartbeat& operator=(const ServeHeartbeat&) = delete;
+
+private:
+  TokenDir m_tokens;
 };
 
 /// Where the serve authenticator and `certsmith serve` keep tokens when no

@@ -295,8 +295,15 @@ CertonlyResult run_certonly(const CertonlyRequest& request, http::Transport& tra
   if (lineage)
     check_key_type_change(request, *lineage);
   if (!lineage && !request.force_renewal && !request.dry_run) // what `delete` kept, if valid
-    if (auto reused = reuse_kept_certificate(request, identifiers, clock))
+    if (auto reused = reuse_kept_certificate(request, identifiers, clock)) {
+      // New files in live/: the server must load them, as after an issuance
+      // (no pre-hook: no challenge is answered, nothing needs stopping).
+      hooks::HookRunner hook_runner(request.hooks, process_runner);
+      hook_runner.run_deploy_hooks(reused->live_dir, reused->domains);
+      hook_runner.run_post_hooks(reused->domains, {});
+      reused->hook_failures = hook_runner.failures();
       return *reused;
+    }
   CertonlyResult result;
   if (lineage) {
     auto facts = crypto::read_certificate(lineage->read_cert_pem());

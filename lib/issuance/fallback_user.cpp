@@ -115,9 +115,12 @@ UserFallback load_user_fallback(const std::string& cert_path, const std::string&
   fallback.files.cert_pem = chain.front();
   for (std::size_t i = 1; i < chain.size(); ++i)
     fallback.files.chain_pem += chain[i];
-  if (fallback.files.chain_pem.empty()) // a self-signed one is its own issuer
-    fallback.files.chain_pem = fallback.files.cert_pem;
+  // fullchain is the leaf and the intermediates given; with none, the leaf alone
+  // (a repeated leaf makes some TLS clients refuse the chain). chain.pem must
+  // not be empty for certbot's readers: the leaf stands in.
   fallback.files.fullchain_pem = fallback.files.cert_pem + fallback.files.chain_pem;
+  if (fallback.files.chain_pem.empty())
+    fallback.files.chain_pem = fallback.files.cert_pem;
   fallback.files.privkey_pem = key_pem;
   fallback.not_after = facts.not_after;
   return fallback;

@@ -7,6 +7,7 @@
 #include "issuance/key_request.hpp"
 #include "issuance/must_staple.hpp"
 #include "issuance/obtain.hpp"
+#include "issuance/placeholder_key.hpp"
 #include "ratelimit/rate_limit_guard.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -38,7 +39,16 @@ bool renews_for_the_ca(const IssueRequest& request, const std::vector<std::strin
 crypto::PrivateKey key_for(const IssueRequest& request) {
   crypto::KeySpec wanted = key_spec_of(request.params);
   if (request.existing && !request.new_key && request.params.reuse_key.value_or(false)) {
-    crypto::PrivateKey current = crypto::PrivateKey::from_pem(request.existing->read_privkey_pem());
+    std::optional<crypto::PrivateKey> reusable =
+        placeholder_is_live(request.existing->params())
+            ? key_before_placeholder(*request.existing) // placeholder_key.hpp
+            : crypto::PrivateKey::from_pem(request.existing->read_privkey_pem());
+    if (!reusable) {
+      util::log_info("No key from the CA's earlier certificates of {} to reuse: making a new key.",
+                     request.existing->name());
+      return crypto::PrivateKey::generate(wanted);
+    }
+    crypto::PrivateKey current = std::move(*reusable);
     // A reused key is kept only while it is the kind the conf asks for: a
     // changed size or curve, not only a changed type, makes a new one.
     if (same_key_kind(current.spec(), wanted))

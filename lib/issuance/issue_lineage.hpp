@@ -49,7 +49,8 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request);
 
 /// The private key an issuance uses: the lineage's own when params.reuse_key
 /// (and not new_key) and it is still the kind params asks for (algorithm, RSA
-/// size, curve), else a fresh one of that kind.
+/// size, curve), else a fresh one of that kind. While a fallback placeholder is
+/// live, the reused key is the CA certificate's before it (placeholder_key.hpp).
 crypto::PrivateKey key_for(const IssueRequest& request);
 
 /// The key spec a renewal conf asks for (certbot: no key_type means RSA).

@@ -108,9 +108,12 @@ reuse_kept_certificate(const CertonlyRequest& request,
   store::validate_new_cert_name(lineage_name);
   // The lineage first, then the kept entry goes: a crash between leaves both,
   // and the next certonly keeps the lineage (the entry expires in time).
+  // The kept conf's settings come back (hooks, webroot map, notify keys), with
+  // this command line's flags over them, fallback flags included.
+  store::RenewalParams params = certonly_renewal_params(request, usable->entry.params);
+  record_fallback_settings(params, request.fallback, identifiers, clock.now());
   store::Lineage lineage =
-      store::create_lineage(request.paths, lineage_name, usable->entry.files,
-                            certonly_renewal_params(request, usable->entry.params));
+      store::create_lineage(request.paths, lineage_name, usable->entry.files, params);
   store::remove_kept(request.paths, usable->entry.name);
   util::log_info("Reused the certificate kept when {} was deleted (serial {}); run certonly with "
                  "--force-renewal to obtain a new one instead.",

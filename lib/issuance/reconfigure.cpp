@@ -5,6 +5,7 @@
 #include "issuance/issue_lineage.hpp"
 #include "issuance/key_request.hpp"
 #include "issuance/lineage_lookup.hpp"
+#include "issuance/renew_notify.hpp"
 #include "issuance/run_context.hpp"
 #include "issuance/webroot_map.hpp"
 #include "store/atomic_file.hpp"
@@ -111,6 +112,13 @@ store::RenewalParams apply_changes(store::RenewalParams params, const RenewalCha
   } else if (params.webroot_map.empty() && params.webroot_path.empty()) {
     throw UsageError("--webroot needs a document root: give -w PATH");
   }
+  if (changes.serve_token_dir && params.authenticator != "serve")
+    throw UsageError("--serve-token-dir is for a certificate renewed with -a serve");
+  if (changes.serve_token_dir) // renewal runs from cron in another directory
+    params.serve_token_dir =
+        std::filesystem::absolute(*changes.serve_token_dir).lexically_normal().string();
+  if (params.authenticator != "serve")
+    params.serve_token_dir.clear();
   change(params.http01_port, changes.http01_port);
   change(params.http01_address, changes.http01_address);
   change(params.pre_hook, changes.pre_hook);
@@ -151,6 +159,8 @@ ReconfigureResult reconfigure_lineage(const ReconfigureRequest& request, http::T
   if (identifiers.empty())
     throw StorageError(fmt::format("{}: the certificate names no domain", lineage.name()));
 
+  check_notify_flags(request.paths, request.cert_name, request.notify);
+
   ReconfigureResult result;
   result.before = lineage.params();
   result.after = apply_changes(lineage.params(), request.changes, values_of(identifiers));
@@ -159,8 +169,10 @@ ReconfigureResult reconfigure_lineage(const ReconfigureRequest& request, http::T
   record_fallback_settings(result.after, request.changes.fallback,
                            identifiers_to_renew(lineage.params(), identifiers), clock.now());
   result.changed = result.after != result.before;
-  if (!result.changed)
+  if (!result.changed) {
+    result.changed = save_notify_flags(request.paths, request.cert_name, request.notify);
     return result;
+  }
   if (request.changes.key.key_settings_given())
     check_reuse_key_conflict(result.after.reuse_key.value_or(false), request.changes.key.new_key,
                              crypto::PrivateKey::from_pem(lineage.read_privkey_pem()).spec(),
@@ -174,6 +186,7 @@ ReconfigureResult reconfigure_lineage(const ReconfigureRequest& request, http::T
   store::ConfigObj conf = lineage.conf();
   store::write_renewal_params(conf, result.after);
   store::write_file_atomic(lineage.conf_path(), conf.to_string(), 0644);
+  save_notify_flags(request.paths, request.cert_name, request.notify);
   return result;
 }
 

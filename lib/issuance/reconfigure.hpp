@@ -10,6 +10,7 @@
 #include "issuance/account.hpp"
 #include "issuance/fallback_settings.hpp"
 #include "issuance/key_request.hpp"
+#include "notify/notifier.hpp"
 #include "store/renewal_conf.hpp"
 #include "store/tree_paths.hpp"
 #include "util/clock.hpp"
@@ -38,6 +39,7 @@ struct RenewalChanges {
   std::optional<std::string> preferred_chain;
   std::optional<std::string> preferred_profile;
   std::optional<std::string> required_profile;
+  std::optional<std::string> serve_token_dir; // -a serve only; saved absolute
   /// --fallback-self-signed, --fallback-cert/-key, --no-fallback (fallback_settings.hpp):
   /// checked against the lineage's names; they change no issuance, so need no dry run.
   FallbackOptions fallback;
@@ -52,6 +54,7 @@ struct ReconfigureRequest {
   /// Hooks of the dry run: pre and post hooks run (the conf's, after the
   /// changes); deploy hooks only with run_deploy_hooks, as in certbot.
   hooks::HookConfig hooks;
+  notify::NotifyOptions notify; // --notify-*, --no-notify: saved apart, no dry run
 };
 
 struct ReconfigureResult {

@@ -208,7 +208,7 @@ store::RenewalParams renewal_params_for(const RenewOptions& options,
     params.dns_resolvers = options.dns_resolvers;
   if (options.tls_alpn01_port)
     params.tls_alpn01_port = options.tls_alpn01_port;
-  if (options.serve_token_dir)
+  if (options.serve_token_dir && params.authenticator == "serve") // review B 8: not webroot confs
     params.serve_token_dir =
         std::filesystem::absolute(*options.serve_token_dir).lexically_normal().string();
   // certbot saves the command-line hooks of a renewal in place of the recorded ones.

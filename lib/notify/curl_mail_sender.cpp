@@ -25,6 +25,15 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
   return length;
 }
 
+// A refused option (an old libcurl without smtp, a missing TLS backend) must
+// not silently drop a safety setting such as "STARTTLS required".
+template <typename Value> void set(CURL* handle, CURLoption option, Value value) {
+  CURLcode code = curl_easy_setopt(handle, option, value);
+  if (code != CURLE_OK)
+    throw NetworkError(
+        fmt::format("SMTP: libcurl refused an option: {}", curl_easy_strerror(code)));
+}
+
 class CurlMailSender : public MailSender {
 public:
   void send(const SmtpServer& server, const Email& email) override {
@@ -39,35 +48,38 @@ public:
         curl_easy_cleanup(handle);
       }
     } cleanup{handle};
-    for (const auto& address : email.to)
-      cleanup.recipients = curl_slist_append(cleanup.recipients, ("<" + address + ">").c_str());
+    for (const auto& address : email.to) {
+      curl_slist* longer = curl_slist_append(cleanup.recipients, ("<" + address + ">").c_str());
+      if (longer == nullptr)
+        throw NetworkError("SMTP: out of memory for the recipient list");
+      cleanup.recipients = longer;
+    }
     Upload upload{&email.message};
     std::string from = "<" + email.from + ">";
     bool plain = server.url.rfind("smtp://", 0) == 0;
-    curl_easy_setopt(handle, CURLOPT_URL, server.url.c_str());
-    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(handle, CURLOPT_MAIL_FROM, from.c_str());
-    curl_easy_setopt(handle, CURLOPT_MAIL_RCPT, cleanup.recipients);
-    curl_easy_setopt(handle, CURLOPT_READFUNCTION, read_upload);
-    curl_easy_setopt(handle, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(handle, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(server.connect_timeout.count()));
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(server.total_timeout.count()));
+    set(handle, CURLOPT_URL, server.url.c_str());
+    set(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    set(handle, CURLOPT_MAIL_FROM, from.c_str());
+    set(handle, CURLOPT_MAIL_RCPT, cleanup.recipients);
+    set(handle, CURLOPT_READFUNCTION, read_upload);
+    set(handle, CURLOPT_READDATA, &upload);
+    set(handle, CURLOPT_UPLOAD, 1L);
+    set(handle, CURLOPT_NOSIGNAL, 1L);
+    set(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(server.connect_timeout.count()));
+    set(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(server.total_timeout.count()));
     if (!server.ca_bundle.empty())
-      curl_easy_setopt(handle, CURLOPT_CAINFO, server.ca_bundle.c_str());
+      set(handle, CURLOPT_CAINFO, server.ca_bundle.c_str());
     if (!server.username.empty()) {
-      curl_easy_setopt(handle, CURLOPT_USERNAME, server.username.c_str());
-      curl_easy_setopt(handle, CURLOPT_PASSWORD, server.password.c_str());
+      set(handle, CURLOPT_USERNAME, server.username.c_str());
+      set(handle, CURLOPT_PASSWORD, server.password.c_str());
       // A password never crosses the network in the clear: smtp:// must STARTTLS.
       if (plain)
-        curl_easy_setopt(handle, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+        set(handle, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
     } else if (plain) {
-      curl_easy_setopt(handle, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+      set(handle, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
     }
     char error_text[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
+    set(handle, CURLOPT_ERRORBUFFER, error_text);
     CURLcode code = curl_easy_perform(handle);
     if (code != CURLE_OK) {
       long reply = 0;

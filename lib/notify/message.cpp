@@ -3,8 +3,11 @@
 #include "util/clock.hpp"
 #include "util/escape.hpp"
 
+#include <cctype>
+#include <cstdint>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <random>
 
 namespace certsmith::notify {
 
@@ -40,6 +43,22 @@ std::string mail_date(std::chrono::system_clock::time_point when) {
   char buffer[64];
   std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &utc);
   return buffer;
+}
+
+// "<32 hex digits@host>": unique per mail (RFC 5322 3.6.4). Mail systems
+// such as Gmail refuse mail without one. Uniqueness, not secrecy, is needed:
+// std::random_device reads the kernel's generator on Linux.
+std::string message_id(const std::string& host) {
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 4; ++i)
+    id += fmt::format("{:08x}", static_cast<std::uint32_t>(random()));
+  std::string domain;
+  for (unsigned char c : host) {
+    if (std::isalnum(c) || c == '-' || c == '.')
+      domain += static_cast<char>(c);
+  }
+  return "<" + id + "@" + (domain.empty() ? "localhost" : domain.substr(0, 200)) + ">";
 }
 
 std::string body_text(const Event& event) {
@@ -128,6 +147,7 @@ Email build_email(const Event& event, const std::string& from, const std::vector
   headers += "To: " + header_safe(joined(to, ", "), 4000) + "\n";
   headers += "Subject: " + subject_line(event) + "\n";
   headers += "Date: " + mail_date(event.time) + "\n";
+  headers += "Message-ID: " + message_id(event.host) + "\n";
   headers += "MIME-Version: 1.0\n";
   headers += "Content-Type: text/plain; charset=utf-8\n";
   headers += "Content-Transfer-Encoding: 8bit\n";

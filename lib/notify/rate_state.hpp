@@ -1,9 +1,12 @@
 #pragma once
-// Who has been told what: per lineage, whether it is failing, when a person
-// was last told and with which message, kept in the work dir
-// (notify-state.json) so a renew timer firing every few hours does not mail
-// every time. The first failure is told at once, a lasting one at most once
-// per interval, a recovery once; an expiry warning at most once per interval.
+// Who has been told what: per lineage, whether it is failing (and how many
+// runs in a row), and per channel ("mail", "webhook") which notices that
+// channel has delivered, kept in the work dir (notify-state.json) so a renew
+// timer firing every few hours does not mail every time. The first failure is
+// told at once, a lasting one at most once per interval, a recovery once, an
+// expiry warning at most once per interval. Each channel keeps its own record:
+// a notice one channel could not deliver is tried again on the next run on
+// that channel alone, and the channel that delivered it is not sent it again.
 
 #include "notify/event.hpp"
 
@@ -12,40 +15,54 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace certsmith::notify {
 
 /// What a run did with one lineage, as far as notifications care.
 enum class RunResult { renewed, failed, untouched };
 
+/// What one channel has delivered about one lineage.
+struct ChannelState {
+  std::chrono::system_clock::time_point told_failure{}; // zero: not told of this failure spell
+  std::chrono::system_clock::time_point told_expiry{};  // zero: no expiry notice delivered
+  bool owes_recovery = false; // renewed after failing; the recovery is not delivered yet
+  bool operator==(const ChannelState&) const = default;
+};
+
 struct LineageState {
   bool failing = false;
-  int failures = 0; // failed runs in a row
+  int failures = 0; // failed runs in a row; only a renewal resets it
   std::chrono::system_clock::time_point first_failure{};
-  std::chrono::system_clock::time_point last_notified{}; // of the failure; zero = never
-  std::string message;                                   // the last failure's
-  std::chrono::system_clock::time_point last_expiry_notice{};
+  std::string message; // the last failure's (kept for the recovery notice)
+  std::map<std::string, ChannelState> channels;
 };
 
 class RateState {
 public:
   using TimePoint = std::chrono::system_clock::time_point;
 
-  /// Missing or unreadable state is an empty one (at worst a person is told twice).
+  /// Missing state is an empty one; an unreadable, oversized or malformed one
+  /// is an empty one with one warning (at worst a person is told twice).
   static RateState load(const std::filesystem::path& path);
   static std::filesystem::path default_path(const std::filesystem::path& work_dir);
 
-  /// Record what this run did with `lineage` and say which event, if any, is due now.
-  /// `expiring` is set when the live certificate expires within the notice window.
-  std::optional<EventKind> record(const std::string& lineage, RunResult result,
-                                  const std::string& error, bool expiring, bool on_success,
-                                  std::chrono::seconds interval, TimePoint now);
+  /// Record what this run did with `lineage`, whose notices go to `channels`.
+  void record(const std::string& lineage, RunResult result, const std::string& error,
+              const std::vector<std::string>& channels, TimePoint now);
 
-  /// The lineage's state after record() (for the event's details).
+  /// The notice `channel` should deliver now for `lineage`, if any (after record()).
+  /// `expiring` is set when the live certificate expires within the notice
+  /// window and renewal is not fixing it.
+  std::optional<EventKind> due(const std::string& lineage, const std::string& channel,
+                               RunResult result, bool expiring, bool on_success,
+                               std::chrono::seconds interval, TimePoint now) const;
+
+  /// `channel` delivered `kind`: remember it so it is not sent again too soon.
+  void delivered(const std::string& lineage, const std::string& channel, EventKind kind,
+                 TimePoint now);
+
   const LineageState* find(const std::string& lineage) const;
-
-  /// A notification that could not be sent is tried again on the next run.
-  void forget_notice(const std::string& lineage, EventKind kind);
 
   /// Drops lineages that no longer exist or have nothing to remember (call before save).
   void retain(const std::vector<std::string>& names);
@@ -59,7 +76,6 @@ public:
 private:
   std::filesystem::path m_path;
   std::map<std::string, LineageState> m_lineages;
-  std::map<std::string, LineageState> m_previous; // before this run's record(), for forget_notice
 };
 
 } // namespace certsmith::notify

@@ -11,8 +11,6 @@ namespace certsmith::notify {
 
 namespace {
 
-constexpr std::string_view k_section = "renewalparams";
-
 bool starts_with_scheme(const std::string& url, std::string_view scheme) {
   if (url.size() <= scheme.size() + 3)
     return false;
@@ -30,6 +28,15 @@ bool plain_url(const std::string& url) {
       return false;
   }
   return url.size() <= 2048;
+}
+
+// A file path saved as one conf value: no control bytes (a newline would end it).
+bool plain_path(const std::string& path) {
+  for (unsigned char c : path) {
+    if (c < 0x20 || c == 0x7f)
+      return false;
+  }
+  return path.size() <= 4096;
 }
 
 // An address goes into the envelope (MAIL FROM / RCPT TO) and the From/To
@@ -60,6 +67,12 @@ std::optional<int> parse_int(const std::string& text) {
 } // namespace
 
 void validate(const NotifySettings& settings) {
+  validate_values(settings);
+  if (!settings.emails.empty() && settings.smtp_url.empty())
+    throw UsageError("--notify-email needs --notify-smtp-url (the server that sends the mail)");
+}
+
+void validate_values(const NotifySettings& settings) {
   for (const auto& address : settings.emails) {
     if (!plain_address(address))
       throw UsageError(fmt::format("--notify-email '{}' is not a plain address (local@domain)",
@@ -74,13 +87,14 @@ void validate(const NotifySettings& settings) {
     throw UsageError(fmt::format("--notify-smtp-url '{}' must be smtp://host[:port] or "
                                  "smtps://host[:port]",
                                  util::escape_untrusted(settings.smtp_url, 120)));
-  if (!settings.emails.empty() && settings.smtp_url.empty())
-    throw UsageError("--notify-email needs --notify-smtp-url (the server that sends the mail)");
   if (!settings.webhook.empty() &&
       (!plain_url(settings.webhook) || !(starts_with_scheme(settings.webhook, "http") ||
                                          starts_with_scheme(settings.webhook, "https"))))
     throw UsageError(fmt::format("--notify-webhook '{}' must be an http:// or https:// URL",
                                  util::escape_untrusted(settings.webhook, 120)));
+  if (!settings.ca_bundle.empty() && !plain_path(settings.ca_bundle))
+    throw UsageError(fmt::format("--notify-ca-bundle '{}' is not a plain file path",
+                                 util::escape_untrusted(settings.ca_bundle, 120)));
   if (settings.expiry_days && (*settings.expiry_days < 1 || *settings.expiry_days > 3650))
     throw UsageError(
         fmt::format("--notify-expiry-days must be 1 to 3650, not {}", *settings.expiry_days));
@@ -130,6 +144,8 @@ NotifySettings overlay(const NotifySettings& top, const NotifySettings& base) {
     merged.from = base.from;
   if (merged.webhook.empty())
     merged.webhook = base.webhook;
+  if (merged.ca_bundle.empty())
+    merged.ca_bundle = base.ca_bundle;
   if (!merged.on_success)
     merged.on_success = base.on_success;
   if (!merged.expiry_days)
@@ -141,14 +157,13 @@ NotifySettings overlay(const NotifySettings& top, const NotifySettings& base) {
 
 NotifySettings read_settings(const store::ConfigObj& conf) {
   NotifySettings settings;
-  const store::Section* section = conf.root().section(k_section);
-  if (section == nullptr)
-    return settings;
+  const store::Section* section = &conf.root();
   settings.emails = section->get_list("certsmith_notify_email");
   settings.smtp_url = section->get("certsmith_notify_smtp_url").value_or("");
   settings.smtp_credentials = section->get("certsmith_notify_smtp_credentials").value_or("");
   settings.from = section->get("certsmith_notify_from").value_or("");
   settings.webhook = section->get("certsmith_notify_webhook").value_or("");
+  settings.ca_bundle = section->get("certsmith_notify_ca_bundle").value_or("");
   if (auto value = section->get("certsmith_notify_on_success"))
     settings.on_success = *value == "True";
   if (auto value = section->get("certsmith_notify_expiry_days"))
@@ -159,7 +174,7 @@ NotifySettings read_settings(const store::ConfigObj& conf) {
 }
 
 void write_settings(store::ConfigObj& conf, const NotifySettings& settings) {
-  store::Section& section = conf.root().ensure_section(k_section);
+  store::Section& section = conf.root();
   if (!settings.emails.empty())
     section.set_list("certsmith_notify_email", settings.emails);
   if (!settings.smtp_url.empty())
@@ -170,6 +185,8 @@ void write_settings(store::ConfigObj& conf, const NotifySettings& settings) {
     section.set("certsmith_notify_from", settings.from);
   if (!settings.webhook.empty())
     section.set("certsmith_notify_webhook", settings.webhook);
+  if (!settings.ca_bundle.empty())
+    section.set("certsmith_notify_ca_bundle", settings.ca_bundle);
   if (settings.on_success)
     section.set("certsmith_notify_on_success", *settings.on_success ? "True" : "False");
   if (settings.expiry_days)

@@ -205,3 +205,20 @@ def test_what_a_crashed_keep_leaves_is_ignored_then_cleared(run_certsmith, certb
     assert run_certsmith("delete", "--cert-name", name).returncode == 0
     assert not partial.exists()
     assert (_kept(run_certsmith) / name / "cert.pem").exists()
+
+
+def test_a_reused_certificate_runs_the_deploy_hook_and_keeps_the_fallback_flags(run_certsmith, pebble, tmp_path):
+    """New files in live/ must reach the server: the deploy hook runs for a restored certificate as after an
+    issuance, with RENEWED_LINEAGE naming it; fallback flags given to that certonly are saved in its conf."""
+    config = run_certsmith.config_dir
+    assert run_certsmith.certonly("keep-hook.example.com").returncode == 0
+    assert run_certsmith("delete", "--cert-name", "keep-hook.example.com").returncode == 0
+
+    marker = tmp_path / "deployed"
+    hook = f'printf "%s" "$RENEWED_LINEAGE" > {marker}'
+    again = run_certsmith.certonly("keep-hook.example.com", extra=("--deploy-hook", hook, "--fallback-self-signed"))
+    assert again.returncode == 0, describe(again)
+    assert "Reused the certificate kept" in again.stdout, describe(again)
+    assert marker.read_text() == str(config / "live" / "keep-hook.example.com"), describe(again)
+    conf = (config / "renewal" / "keep-hook.example.com.conf").read_text()
+    assert "certsmith_fallback_self_signed = True" in conf, conf

@@ -168,8 +168,10 @@ def test_failure_is_mailed_and_posted_once_then_recovery_once(run_certsmith, mai
     assert recovered["not_after"] is not None
 
     # The settings were saved with the renewal: a run with no flags uses them, and a success is not told.
-    conf = (run.config_dir / "renewal" / f"{DOMAIN}.conf").read_text()
-    assert f"certsmith_notify_webhook = {webhook.url}" in conf
+    saved = run.config_dir / "certsmith" / "notify" / f"{DOMAIN}.conf"
+    assert f"certsmith_notify_webhook = {webhook.url}" in saved.read_text()
+    assert saved.stat().st_mode & 0o777 == 0o600
+    assert "certsmith_notify" not in (run.config_dir / "renewal" / f"{DOMAIN}.conf").read_text()
     quiet = run("renew", "--force-renewal")
     assert quiet.returncode == 0, describe(quiet)
     assert len(webhook.documents) == 2
@@ -221,6 +223,8 @@ def test_unreachable_webhook_and_smtp_are_warnings_not_failures(run_certsmith):
     (["--notify-email", "ops@example.com"], "needs --notify-smtp-url"),
     (["--notify-email", "ops@example.com", "--notify-smtp-url", "http://127.0.0.1/"], "must be smtp://"),
     (["--notify-webhook", "http://x/", "--notify-interval", "soon"], "is not a duration"),
+    (["--notify-webhook", "http://x/", "--notify-ca-bundle", "/tmp/ca\n.pem"], "--notify-ca-bundle"),
+    (["--no-notify", "--notify-on-success"], "--no-notify"),
 ])
 def test_hostile_settings_are_refused_before_renewing(run_certsmith, flags, message):
     result = run_certsmith("renew", *flags)
@@ -239,3 +243,297 @@ def test_group_readable_smtp_credentials_are_refused(run_certsmith, tmp_path):
     assert result.returncode == 2, describe(result)
     assert "accessible by group or others" in result.stderr
     assert "secret" not in result.stderr
+
+
+# --- fix round (review A 1-5, 9-11): per-channel state, saved settings, TLS, SMTP AUTH ---
+
+def saved_settings(run, name=DOMAIN):
+    return run.config_dir / "certsmith" / "notify" / f"{name}.conf"
+
+
+def test_flags_saved_without_renewing_then_completed_by_a_later_flag(run_certsmith, mail_sink, webhook):
+    """Review A 10/11: renew --notify-smtp-url on a lineage that is not due saves it (0600, not in the renewal
+    conf); a later renew --notify-email X is complete with it; --no-notify removes everything."""
+    run = run_certsmith
+    assert run.certonly(DOMAIN).returncode == 0
+    saving = run("renew", "--notify-smtp-url", mail_sink.url, "--notify-webhook", webhook.url)
+    assert saving.returncode == 0, describe(saving)
+    assert "No renewals were attempted" in saving.stdout or "not due" in saving.stdout, describe(saving)
+    saved = saved_settings(run)
+    assert saved.stat().st_mode & 0o777 == 0o600
+    assert (saved.parent.stat().st_mode & 0o777) == 0o700
+    assert webhook.url in saved.read_text()
+    assert "certsmith_notify" not in (run.config_dir / "renewal" / f"{DOMAIN}.conf").read_text()
+
+    failing = run("renew", "--force-renewal", "--server", closed_server(), "--notify-email", "ops@example.com")
+    assert failing.returncode == 1, describe(failing)
+    assert len(mail_sink.messages) == 1 and len(webhook.documents) == 1, describe(failing)
+    message = mail_sink.messages[0][2]
+    assert re.fullmatch(r"<[0-9a-f]{32}@[A-Za-z0-9.-]+>", message["Message-ID"]), message["Message-ID"]
+    assert message["Date"]
+
+    both = run("renew", "--no-notify", "--notify-webhook", webhook.url)
+    assert both.returncode == 2 and "--no-notify" in both.stderr, describe(both)
+    cleared = run("renew", "--no-notify")
+    assert cleared.returncode == 0, describe(cleared)
+    assert not saved.exists()
+    quiet = run("renew", "--force-renewal", "--server", closed_server())
+    assert quiet.returncode == 1
+    assert len(mail_sink.messages) == 1 and len(webhook.documents) == 1, describe(quiet)
+
+
+def test_mail_without_smtp_url_anywhere_is_refused_before_renewing(run_certsmith):
+    run = run_certsmith
+    assert run.certonly(DOMAIN).returncode == 0
+    result = run("renew", "--force-renewal", "--notify-email", "ops@example.com")
+    assert result.returncode == 2, describe(result)
+    assert "needs --notify-smtp-url" in result.stderr
+    assert "Congratulations" not in result.stdout and not saved_settings(run).exists()
+
+
+def test_renew_cert_name_keeps_other_lineages_state(run_certsmith, webhook):
+    """Review A 1: renew --cert-name B must not drop A's notify state (A is not re-notified at once)."""
+    run = run_certsmith
+    a, b = "a." + DOMAIN, "b." + DOMAIN
+    assert run.certonly(a).returncode == 0 and run.certonly(b).returncode == 0
+    first = run("renew", "--force-renewal", "--server", closed_server(), "--notify-webhook", webhook.url)
+    assert first.returncode == 1, describe(first)
+    assert sorted(d["lineage"] for _, d in webhook.documents) == [a, b]
+    fixed_b = run("renew", "--cert-name", b, "--force-renewal")
+    assert fixed_b.returncode == 0, describe(fixed_b)
+    assert [d["event"] for _, d in webhook.documents[2:]] == ["renewal_recovered"]
+    state = json.loads((run.work_dir / "notify-state.json").read_text())
+    assert a in state["lineages"] and state["lineages"][a]["failing"] is True
+    again = run("renew", "--force-renewal", "--server", closed_server())
+    assert again.returncode == 1, describe(again)
+    # A is still inside its interval: only B's new failure is told.
+    assert [(d["lineage"], d["event"]) for _, d in webhook.documents[3:]] == [(b, "renewal_failed")]
+
+
+def test_webhook_down_mail_up_mail_once_webhook_retried_later(run_certsmith, mail_sink):
+    """Review A 2: a failed channel is retried alone; the working one is not re-sent; failures never reset."""
+    run = run_certsmith
+    hook = WebhookSink(status=500)
+    try:
+        assert run.certonly(DOMAIN).returncode == 0
+        flags = ["--notify-email", "ops@example.com", "--notify-smtp-url", mail_sink.url,
+                 "--notify-webhook", hook.url]
+        for _ in range(2):
+            result = run("renew", "--force-renewal", "--server", closed_server(), *flags)
+            assert result.returncode == 1, describe(result)
+            assert "webhook notification failed" in result.stderr
+        assert len(mail_sink.messages) == 1 and len(hook.documents) == 2
+        hook.status = 204
+        result = run("renew", "--force-renewal", "--server", closed_server())
+        assert result.returncode == 1, describe(result)
+        assert len(mail_sink.messages) == 1 and len(hook.documents) == 3, describe(result)
+        assert hook.documents[2][1]["failures"] == 3
+        result = run("renew", "--force-renewal", "--server", closed_server())
+        assert len(mail_sink.messages) == 1 and len(hook.documents) == 3, describe(result)
+    finally:
+        hook.stop()
+
+
+def test_expiring_event_only_when_renewal_is_not_working(run_certsmith, webhook):
+    """The "expires in < N days" notice: not for a healthy lineage that is simply not due; yes when
+    autorenew is off (nothing will renew it) and when its renewal fails."""
+    run = run_certsmith
+    assert run.certonly(DOMAIN).returncode == 0
+    healthy = run("renew", "--notify-webhook", webhook.url, "--notify-expiry-days", "3650")
+    assert healthy.returncode == 0, describe(healthy)
+    assert webhook.documents == [], describe(healthy)
+    conf = run.config_dir / "renewal" / f"{DOMAIN}.conf"
+    conf.write_text(conf.read_text().replace("[renewalparams]\n", "[renewalparams]\nautorenew = False\n"))
+    off = run("renew")
+    assert off.returncode == 0, describe(off)
+    assert [d["event"] for _, d in webhook.documents] == ["expiring"], describe(off)
+    document = webhook.documents[0][1]
+    validate(document, documented_schema())
+    assert document["not_after"] and document["failures"] == 0
+    again = run("renew")
+    assert len(webhook.documents) == 1, describe(again)
+
+
+def test_hostile_notify_state_is_reset_with_one_warning(run_certsmith, webhook):
+    run = run_certsmith
+    assert run.certonly(DOMAIN).returncode == 0
+    state = run.work_dir / "notify-state.json"
+    state.write_text(json.dumps({"lineages": {DOMAIN: {"failing": "yes", "failures": [1]},
+                                              "x" * 5000: {"failing": True}}}))
+    result = run("renew", "--force-renewal", "--server", closed_server(), "--notify-webhook", webhook.url)
+    assert result.returncode == 1, describe(result)
+    assert result.stderr.count("ignoring the notification state") == 1, describe(result)
+    assert [d["event"] for _, d in webhook.documents] == ["renewal_failed"]
+    assert "x" * 5000 not in state.read_text()
+
+
+# --- SMTP AUTH over STARTTLS against a real aiosmtpd with a throw-away CA ---
+
+def throwaway_tls(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (python cryptography); returns (cert path, key path)."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "notify test smtp")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "smtp-cert.pem", tmp_path / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class AuthMailSink(MailSink):
+    """aiosmtpd requiring AUTH (PLAIN/LOGIN) and, when `tls` is given, offering STARTTLS; records logins."""
+
+    def __init__(self, tls=None):
+        import ssl
+        from aiosmtpd.smtp import AuthResult
+
+        self.messages = []
+        self.logins: list = []
+        self.port = free_ports(1)[0]
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            self.logins.append((mechanism, auth_data.login.decode(), auth_data.password.decode(),
+                                session.ssl is not None))
+            ok = auth_data.login == b"certs" and auth_data.password == b"s3cret"
+            return AuthResult(success=ok)
+
+        kwargs = {"authenticator": authenticator, "auth_required": True}
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            kwargs.update(tls_context=context, require_starttls=True, auth_require_tls=True)
+        else:
+            kwargs.update(auth_require_tls=False)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
+
+
+def smtp_credentials(tmp_path):
+    path = tmp_path / "smtp.ini"
+    path.write_text("smtp_username = certs\nsmtp_password = s3cret\n")
+    path.chmod(0o600)
+    return path
+
+
+def test_smtp_auth_over_starttls_with_notify_ca_bundle(run_certsmith, tmp_path):
+    """The mail goes through STARTTLS verified against --notify-ca-bundle (not --ca-bundle, not the system
+    store), then AUTH; the bundle is saved with the other notify keys."""
+    run = run_certsmith
+    tls = throwaway_tls(tmp_path)
+    sink = AuthMailSink(tls)
+    sink.controller.start()
+    try:
+        assert run.certonly(DOMAIN).returncode == 0
+        flags = ["--notify-email", "ops@example.com", "--notify-smtp-url", sink.url,
+                 "--notify-smtp-credentials", str(smtp_credentials(tmp_path))]
+        untrusted = run("renew", "--force-renewal", "--server", closed_server(), *flags)
+        assert untrusted.returncode == 1, describe(untrusted)
+        assert "mail notification failed" in untrusted.stderr and not sink.messages
+        assert not sink.logins  # the password never went to a server we could not verify
+        trusted = run("renew", "--force-renewal", "--server", closed_server(), *flags,
+                      "--notify-ca-bundle", str(tls[0]))
+        assert trusted.returncode == 1, describe(trusted)
+        assert len(sink.messages) == 1, describe(trusted)
+        assert sink.logins and all(encrypted for *_, encrypted in sink.logins)
+        assert sink.logins[-1][1:3] == ("certs", "s3cret")
+        assert f"certsmith_notify_ca_bundle = {tls[0]}" in saved_settings(run).read_text()
+    finally:
+        sink.controller.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_url_with_password_and_no_starttls_is_refused(run_certsmith, tmp_path):
+    """smtp:// with credentials against a server that offers no STARTTLS: nothing sent, no password in clear."""
+    run = run_certsmith
+    sink = AuthMailSink(None)
+    sink.controller.start()
+    try:
+        assert run.certonly(DOMAIN).returncode == 0
+        result = run("renew", "--force-renewal", "--server", closed_server(), "--notify-email", "ops@example.com",
+                     "--notify-smtp-url", sink.url, "--notify-smtp-credentials", str(smtp_credentials(tmp_path)))
+        assert result.returncode == 1, describe(result)
+        assert "mail notification failed" in result.stderr
+        assert not sink.logins and not sink.messages
+        assert "s3cret" not in result.stderr
+    finally:
+        sink.controller.stop()
+
+
+def test_certonly_and_reconfigure_save_the_notify_flags(run_certsmith, webhook):
+    """Review A 11: certonly saves --notify-* for the lineage it writes; reconfigure sets them without a dry
+    run and --no-notify clears them; an incomplete set is refused before anything is written."""
+    run = run_certsmith
+    refused = run.certonly(DOMAIN, extra=("--notify-email", "ops@example.com"))
+    assert refused.returncode == 2 and "needs --notify-smtp-url" in refused.stderr, describe(refused)
+    assert not (run.config_dir / "renewal" / f"{DOMAIN}.conf").exists()
+    issued = run.certonly(DOMAIN, extra=("--notify-webhook", webhook.url, "--notify-interval", "1h"))
+    assert issued.returncode == 0, describe(issued)
+    saved = saved_settings(run)
+    assert webhook.url in saved.read_text() and "certsmith_notify_interval = 3600s" in saved.read_text()
+    assert saved.stat().st_mode & 0o777 == 0o600
+
+    other = WebhookSink()
+    try:
+        changed = run("reconfigure", "--cert-name", DOMAIN, "--notify-webhook", other.url)
+        assert changed.returncode == 0, describe(changed)
+        assert "dry run" not in changed.stdout + changed.stderr, describe(changed)
+        assert other.url in saved.read_text() and "3600s" in saved.read_text()
+        failing = run("renew", "--force-renewal", "--server", closed_server())
+        assert failing.returncode == 1
+        assert len(other.documents) == 1 and webhook.documents == [], describe(failing)
+    finally:
+        other.stop()
+    cleared = run("reconfigure", "--cert-name", DOMAIN, "--no-notify")
+    assert cleared.returncode == 0, describe(cleared)
+    assert not saved.exists()
+
+
+def test_https_webhook_trusts_notify_ca_bundle_not_the_acme_bundle(run_certsmith, pebble):
+    """Review A 3: the webhook is served with Pebble's own listener certificate, which the ACME
+    REQUESTS_CA_BUNDLE trusts: that trust must not carry over; --notify-ca-bundle gives it."""
+    import ssl
+    run = run_certsmith
+    hook = WebhookSink()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pebble.ca_bundle), str(pebble.tls_key))
+    hook.server.socket = context.wrap_socket(hook.server.socket, server_side=True)
+    url = hook.url.replace("http://", "https://")
+    try:
+        assert run.certonly(DOMAIN).returncode == 0
+        untrusted = run("renew", "--force-renewal", "--server", closed_server(), "--notify-webhook", url)
+        assert untrusted.returncode == 1, describe(untrusted)
+        assert "webhook notification failed" in untrusted.stderr and hook.documents == [], describe(untrusted)
+        trusted = run("renew", "--force-renewal", "--server", closed_server(), "--notify-ca-bundle",
+                      str(pebble.ca_bundle))
+        assert trusted.returncode == 1, describe(trusted)
+        assert [d["event"] for _, d in hook.documents] == ["renewal_failed"], describe(trusted)
+        missing = run("renew", "--notify-webhook", url, "--notify-ca-bundle", str(run.sandbox / "nope.pem"))
+        assert missing.returncode == 2 and "--notify-ca-bundle" in missing.stderr, describe(missing)
+    finally:
+        hook.stop()
+
+
+def test_unsafe_settings_file_is_a_warning_and_renewal_goes_on(run_certsmith, webhook):
+    run = run_certsmith
+    assert run.certonly(DOMAIN, extra=("--notify-webhook", webhook.url)).returncode == 0
+    saved = saved_settings(run)
+    saved.chmod(0o644)
+    for flags in ((), ("--notify-on-success",)):
+        result = run("renew", "--force-renewal", *flags)
+        assert result.returncode == 0, describe(result)
+        assert "renewed" in result.stdout and "only its owner can access" in result.stderr, describe(result)
+    assert webhook.documents == []

@@ -4,6 +4,7 @@ runs with `--authenticator serve`, each under its own tree lock."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import stat
@@ -14,8 +15,12 @@ from pathlib import Path
 import pytest
 
 from conftest import CertsmithRunner, describe
-from inspect_tree import parse_renewal_conf, sans
+from inspect_tree import live_version, parse_renewal_conf, sans, serial_hex
 from pebble_env import free_ports
+
+# Pebble reuses a valid authorization half the time by default: renewals that prove serve answered
+# need fresh ones (it still reuses one now and then, see PebbleEnv.validations).
+PEBBLE_OPTIONS = {"extra_env": {"PEBBLE_AUTHZREUSE": "0"}}
 
 TOKEN = "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"
 
@@ -102,37 +107,77 @@ def serve_on_free_port(run_certsmith, tmp_path):
         server.kill()
 
 
+def answered_tokens(serve_stdout: str) -> list[str]:
+    """The tokens serve says it answered (its access log: one line per answer)."""
+    return re.findall(r"Answered http-01 token ([A-Za-z0-9_-]+)", serve_stdout)
+
+
+def pebble_http01_tokens(log_text: str) -> dict[str, set[str]]:
+    """name -> the tokens Pebble's VA fetched over http-01 for it, from its log text."""
+    fetched: dict[str, set[str]] = {}
+    for name, token in re.findall(
+            r"Attempting to validate w/ HTTP: http://([^:/\s]+):\d+/\.well-known/acme-challenge/([A-Za-z0-9_-]+)",
+            log_text):
+        fetched.setdefault(name, set()).add(token)
+    return fetched
+
+
 def test_three_concurrent_renewals_are_validated_through_one_serve(certsmith, pebble, tmp_path,
-                                                                      serve_on_pebble_port, run_certsmith):
+                                                                      serve_on_pebble_port):
     token_dir = serve_on_pebble_port.token_dir
     assert stat.S_IMODE(token_dir.stat().st_mode) == 0o755
-    # Three trees (each renewal run holds its own tree's lock), one token directory, one responder.
+    assert (token_dir / ".serve.pid").read_text() == f"{serve_on_pebble_port.proc.pid}\n"
+    # Three trees, one token directory, one responder. Three trees because a run holds its tree's
+    # lock (config, work and logs dirs, as certbot does) for its whole length: a second renewal in
+    # the same tree at once is refused ("already running"), so one tree cannot run three at once.
     runners = [CertsmithRunner(certsmith, tmp_path / f"tree-{i}", pebble.directory_url, pebble.ca_bundle,
                                pebble.http_port) for i in range(3)]
-    procs = []
-    for i, runner in enumerate(runners):
+    names = [[f"serve-{i}.example.com", f"www.serve-{i}.example.com"] for i in range(3)]
+    for runner, (name, www) in zip(runners, names):
         runner.sandbox.mkdir()
-        procs.append(runner.start("certonly", "-a", "serve", "--serve-token-dir", str(token_dir),
-                                  "--agree-tos", "--register-unsafely-without-email",
-                                  "-d", f"serve-{i}.example.com", "-d", f"www.serve-{i}.example.com"))
-    results = [(proc, *proc.communicate(timeout=120)) for proc in procs]
-    for proc, out, err in results:
-        assert proc.returncode == 0, f"{proc.args}\n{out}\n{err}"
-    for i, runner in enumerate(runners):
-        live = runner.config_dir / "live" / f"serve-{i}.example.com"
-        assert sans(live / "cert.pem") == {f"serve-{i}.example.com", f"www.serve-{i}.example.com"}
-        params = parse_renewal_conf(runner.config_dir / "renewal" / f"serve-{i}.example.com.conf")["renewalparams"]
+        issued = runner("certonly", "-a", "serve", "--serve-token-dir", str(token_dir), "--agree-tos",
+                        "--register-unsafely-without-email", "-d", name, "-d", www)
+        assert issued.returncode == 0, describe(issued)
+        assert "no running `certsmith serve`" not in issued.stderr, describe(issued)
+        params = parse_renewal_conf(runner.config_dir / "renewal" / f"{name}.conf")["renewalparams"]
         assert params["authenticator"] == "serve"
         assert params["serve_token_dir"] == str(token_dir)
-    assert list(token_dir.iterdir()) == [], "the solvers left tokens behind"
+    serials_before = [serial_hex(runner.config_dir / "live" / name / "cert.pem")
+                      for runner, (name, _) in zip(runners, names)]
 
-    # renew uses the recorded authenticator and token directory, with serve still the only responder.
-    renewed = runners[0]("renew", "--force-renewal")
-    assert renewed.returncode == 0, describe(renewed)
-    assert list(token_dir.iterdir()) == []
+    log_offset = len(pebble.log_text())
+    validations_before = {name: pebble.validations(name) for pair in names for name in pair}
+    # The three renewals at once; each finds serve from its renewal conf alone.
+    procs = [runner.start("renew", "--cert-name", name, "--force-renewal")
+             for runner, (name, _) in zip(runners, names)]
+    results = [(proc, *proc.communicate(timeout=180)) for proc in procs]
+    for proc, out, err in results:
+        assert proc.returncode == 0, f"{proc.args}\n{out}\n{err}"
+        assert "no running `certsmith serve`" not in err
+    for runner, (name, www), serial in zip(runners, names, serials_before):
+        live = runner.config_dir / "live" / name / "cert.pem"
+        assert sans(live) == {name, www}
+        assert serial_hex(live) != serial, f"{name} was not renewed"
+        assert live_version(runner.config_dir / "live" / name) == 2
+    assert [p.name for p in token_dir.iterdir()] == [".serve.pid"], "the solvers left tokens behind"
 
     code, out, err = serve_on_pebble_port.stop()
     assert code == 0, f"{out}\n{err}"
+    assert not (token_dir / ".serve.pid").exists()
+    answered = set(answered_tokens(out))
+    fetched = pebble_http01_tokens(pebble.log_text()[log_offset:])
+    # Every challenge Pebble validated for the renewals was a fetch serve answered. Pebble reuses a
+    # valid authorization now and then (see PebbleEnv.validations): a reused one is not validated
+    # again, so the count of new tokens per name is the count of new validations, 0 or 1.
+    new_validations = 0
+    for name in validations_before:
+        validated = pebble.validations(name) - validations_before[name]
+        tokens = fetched.get(name, set())
+        assert len(tokens) == validated, (name, tokens, validated)
+        assert tokens <= answered, f"{name}: Pebble fetched {tokens - answered} that serve did not answer\n{out}"
+        new_validations += validated
+    assert new_validations >= 4, \
+        f"only {new_validations} of 6 authorizations were validated anew: {fetched} {validations_before}"
 
 
 def test_default_token_dir_is_in_the_work_dir_and_no_tree_lock_is_taken(run_certsmith):
@@ -241,3 +286,69 @@ def test_serve_refuses_a_token_dir_that_is_a_file(run_certsmith, tmp_path):
                            str(tmp_path / "file"))
     assert result.returncode != 0
     assert "is not a directory" in result.stderr, describe(result)
+
+
+@pytest.mark.parametrize("hostile", ["mode-0777", "owned-by-nobody", "symlink"])
+def test_serve_and_the_solver_refuse_a_token_dir_another_user_could_write(run_certsmith, pebble, tmp_path,
+                                                                         hostile):
+    """Review B 1: whoever can add a file to the token directory can have serve answer their own order."""
+    real = tmp_path / "real"
+    real.mkdir(mode=0o755)
+    token_dir = real
+    if hostile == "mode-0777":
+        os.chmod(real, 0o777)
+    elif hostile == "owned-by-nobody":
+        if os.geteuid() != 0:
+            pytest.skip("chown to another user needs root")
+        os.chown(real, 65534, 65534)
+    else:
+        token_dir = tmp_path / "link"
+        token_dir.symlink_to(real)
+    served = run_certsmith("serve", "--http-01-address", "127.0.0.1", "--http-01-port", str(free_ports(1)[0]),
+                           "--serve-token-dir", str(token_dir))
+    issued = run_certsmith("certonly", "-a", "serve", "--serve-token-dir", str(token_dir), "--agree-tos",
+                           "--register-unsafely-without-email", "-d", "refused.example.com")
+    for result in (served, issued):
+        assert result.returncode == 5, describe(result)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("certsmith: error:")]
+        assert len(errors) == 1 and "refusing token directory" in errors[0], describe(result)
+        assert ("symlink" if hostile == "symlink" else "another user could plant tokens") in errors[0]
+    assert list(real.iterdir()) == []
+    assert not (run_certsmith.config_dir / "live" / "refused.example.com").exists()
+
+
+def test_the_solver_warns_when_no_serve_reads_the_token_dir(run_certsmith, pebble, tmp_path):
+    token_dir = tmp_path / "unserved"
+    result = run_certsmith("certonly", "-a", "serve", "--serve-token-dir", str(token_dir), "--agree-tos",
+                           "--register-unsafely-without-email", "-d", "unserved.example.com")
+    # Nothing answers on Pebble's http-01 port: validation fails, after one warning naming the directory.
+    assert result.returncode != 0, describe(result)
+    warnings = [line for line in result.stderr.splitlines() if "no running `certsmith serve`" in line]
+    assert len(warnings) == 1 and str(token_dir) in warnings[0], describe(result)
+    assert [p.name for p in token_dir.iterdir()] == []
+
+
+def test_reconfigure_moves_a_serve_lineage_to_another_token_dir(run_certsmith, pebble, tmp_path):
+    """reconfigure -a serve --serve-token-dir D: the dry run goes through a serve reading D, then D is saved."""
+    name = "moved.example.com"
+    conf = run_certsmith.config_dir / "renewal" / f"{name}.conf"
+    first = Serve(run_certsmith, pebble.http_port, tmp_path / "first", address=None)
+    try:
+        issued = run_certsmith("certonly", "-a", "serve", "--serve-token-dir", str(first.token_dir),
+                               "--agree-tos", "--register-unsafely-without-email", "-d", name)
+        assert issued.returncode == 0, describe(issued)
+    finally:
+        first.kill()
+    second = Serve(run_certsmith, pebble.http_port, tmp_path / "second", address=None)
+    try:
+        moved = run_certsmith("reconfigure", "--cert-name", name, "-a", "serve", "--serve-token-dir",
+                              str(second.token_dir))
+        assert moved.returncode == 0, describe(moved)
+        assert "no running `certsmith serve`" not in moved.stderr, describe(moved)
+        assert parse_renewal_conf(conf)["renewalparams"]["serve_token_dir"] == str(second.token_dir)
+        renewed = run_certsmith("renew", "--cert-name", name, "--force-renewal")
+        assert renewed.returncode == 0, describe(renewed)
+    finally:
+        code, out, err = second.stop()
+    assert code == 0, f"{out}\n{err}"
+    assert answered_tokens(out), "the dry run and the renewal did not go through the second serve"

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -14,6 +15,7 @@ using Catch::Matchers::Contains;
 using certsmith::ChallengeError;
 using certsmith::challenge::default_token_dir;
 using certsmith::challenge::Http01ServeSolver;
+using certsmith::challenge::ServeHeartbeat;
 using certsmith::challenge::Task;
 using certsmith::challenge::TokenDir;
 namespace fs = std::filesystem;
@@ -147,4 +149,128 @@ TEST_CASE("serve solver refuses a hostile task before writing anything", "[chall
   CHECK_FALSE(fs::exists(temp.path() / "tokens"));
   const std::vector<Task> dns = {{"a.example", "dns-01", k_token, k_key_authorization}};
   CHECK_THROWS_AS(solver.perform(dns), ChallengeError);
+}
+
+// Review B 1: another user who creates the token directory first (or may write
+// into it) could plant the token of their own order and have serve answer it.
+TEST_CASE("token dir writable by another user is refused", "[challenge][serve]") {
+  TempDir temp;
+  const fs::path dir = temp.path() / "tokens";
+  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  const TokenDir tokens(dir);
+
+  SECTION("mode 0777") {
+    REQUIRE(::chmod(dir.c_str(), 0777) == 0);
+    CHECK_THROWS_WITH(tokens.ensure_exists(), Contains("refusing token directory") &&
+                                                  Contains("mode 0777") && Contains("chmod go-w"));
+  }
+  SECTION("group-writable 0775") {
+    REQUIRE(::chmod(dir.c_str(), 0775) == 0);
+    CHECK_THROWS_WITH(tokens.ensure_exists(), Contains("mode 0775"));
+  }
+  SECTION("owned by another user") {
+    if (::geteuid() != 0) {
+      WARN("skipped: chown to another user needs root");
+      return;
+    }
+    REQUIRE(::chown(dir.c_str(), 65534, 65534) == 0);
+    CHECK_THROWS_WITH(tokens.ensure_exists(), Contains("refusing token directory") &&
+                                                  Contains("owned by uid 65534") &&
+                                                  Contains("chown"));
+  }
+  // Whatever the entry point, nothing is written, read or served through it.
+  CHECK_THROWS_AS(tokens.write(k_token, k_key_authorization), ChallengeError);
+  CHECK_FALSE(fs::exists(dir / k_token));
+  std::ofstream(dir / k_token) << "planted";
+  CHECK_FALSE(tokens.read(k_token));
+  Http01ServeSolver solver(tokens);
+  const std::vector<Task> tasks = {{"a.example", "http-01", k_token, k_key_authorization}};
+  CHECK_THROWS_AS(solver.perform(tasks), ChallengeError);
+  CHECK(content_of(dir / k_token) == "planted");
+}
+
+TEST_CASE("token dir that is a symlink is refused, even to a good directory",
+          "[challenge][serve]") {
+  TempDir temp;
+  const fs::path real = temp.path() / "real";
+  REQUIRE(::mkdir(real.c_str(), 0755) == 0);
+  fs::create_directory_symlink(real, temp.path() / "tokens");
+  const TokenDir tokens(temp.path() / "tokens");
+  CHECK_THROWS_WITH(tokens.ensure_exists(),
+                    Contains("refusing token directory") && Contains("symlink"));
+  CHECK_THROWS_AS(tokens.write(k_token, k_key_authorization), ChallengeError);
+  CHECK(fs::is_empty(real));
+  std::ofstream(real / k_token) << "planted";
+  CHECK_FALSE(tokens.read(k_token));
+}
+
+TEST_CASE("token dir owned by us 0755 (or root-owned, for root) is accepted",
+          "[challenge][serve]") {
+  TempDir temp;
+  const fs::path dir = temp.path() / "tokens";
+  REQUIRE(::mkdir(dir.c_str(), 0700) == 0);
+  const TokenDir tokens(dir);
+  tokens.ensure_exists(); // 0700 is ours and writable by no one else: fine, left as it is
+  CHECK(mode_of(dir) == 0700);
+  REQUIRE(::chmod(dir.c_str(), 01755) == 0);
+  tokens.ensure_exists();
+  tokens.write(k_token, k_key_authorization);
+  CHECK(mode_of(dir / k_token) == 0644);
+}
+
+TEST_CASE("token file planted as a symlink is replaced, not written through",
+          "[challenge][serve]") {
+  TempDir temp;
+  const TokenDir tokens(temp.path() / "tokens");
+  tokens.ensure_exists();
+  std::ofstream(temp.path() / "victim") << "keep";
+  fs::create_symlink(temp.path() / "victim", tokens.path() / k_token);
+  CHECK_FALSE(tokens.read(k_token));
+  Http01ServeSolver solver(tokens);
+  const std::vector<Task> tasks = {{"a.example", "http-01", k_token, k_key_authorization}};
+  solver.perform(tasks);
+  CHECK_FALSE(fs::is_symlink(tokens.path() / k_token));
+  CHECK(tokens.read(k_token) == k_key_authorization);
+  CHECK(content_of(temp.path() / "victim") == "keep");
+  solver.cleanup(tasks);
+  CHECK(content_of(temp.path() / "victim") == "keep");
+}
+
+// Review B, part 4: -a serve warns when no running serve reads the directory.
+TEST_CASE("token dir heartbeat says whether a live serve reads it", "[challenge][serve]") {
+  TempDir temp;
+  const TokenDir tokens(temp.path() / "tokens");
+  tokens.ensure_exists();
+  CHECK_FALSE(tokens.served_by_live_process()); // no .serve.pid
+  {
+    const ServeHeartbeat heartbeat(tokens);
+    CHECK(content_of(tokens.path() / ".serve.pid") == std::to_string(::getpid()) + "\n");
+    CHECK(mode_of(tokens.path() / ".serve.pid") == 0644);
+    CHECK(tokens.served_by_live_process());
+    CHECK_FALSE(tokens.read(".serve.pid")); // never answered as a token
+  }
+  CHECK_FALSE(fs::exists(tokens.path() / ".serve.pid")); // removed on a clean stop
+
+  // Stale: a pid no process has (a child that has exited and been reaped).
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0)
+    ::_exit(0);
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  std::ofstream(tokens.path() / ".serve.pid") << child << "\n";
+  CHECK_FALSE(tokens.served_by_live_process());
+  // Hostile contents: garbage, pid 0/-1 (kill would signal a group), huge, symlink, FIFO.
+  for (const std::string& hostile : {std::string("garbage"), std::string("0"), std::string("-1"),
+                                     std::string("99999999999999999999"), std::string(5000, '1')}) {
+    CAPTURE(hostile);
+    std::ofstream(tokens.path() / ".serve.pid", std::ios::trunc) << hostile;
+    CHECK_FALSE(tokens.served_by_live_process());
+  }
+  fs::remove(tokens.path() / ".serve.pid");
+  std::ofstream(temp.path() / "mine") << ::getpid();
+  fs::create_symlink(temp.path() / "mine", tokens.path() / ".serve.pid");
+  CHECK_FALSE(tokens.served_by_live_process());
+  fs::remove(tokens.path() / ".serve.pid");
+  REQUIRE(::mkfifo((tokens.path() / ".serve.pid").c_str(), 0644) == 0);
+  CHECK_FALSE(tokens.served_by_live_process()); // and does not hang
 }

@@ -11,6 +11,7 @@
 #include "support/fake_process_runner.hpp"
 #include "support/openssl_fixtures.hpp"
 #include "support/scripted_transport.hpp"
+#include "support/temp_tree.hpp"
 #include "util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,15 +28,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Tree {
-  fs::path root;
-  store::TreePaths paths;
-  Tree() {
-    char pattern[] = "/tmp/certsmith-fallback-switch-XXXXXX";
-    root = ::mkdtemp(pattern);
-    paths = store::TreePaths::under(root);
-  }
-  ~Tree() { fs::remove_all(root); }
+struct Tree : testing::TempTree {
+  Tree() : testing::TempTree("fallback-switch") {}
 };
 
 // A CA-like certificate for `name` (it has an AKI, so an ARI certificate ID).
@@ -351,7 +345,13 @@ TEST_CASE("an expired lineage switches to its self-signed fallback when renewal 
   REQUIRE(issuance::live_kind_of(fallback.params()) == issuance::LiveKind::self_signed_fallback);
   CHECK(fallback.current_version() == 2);
 
-  auto key = crypto::PrivateKey::from_pem(fallback.read_privkey_pem());
+  // With reuse_key the renewal sends the key of the CA's certificate before the
+  // placeholder (version 1), never the placeholder's own (placeholder_key.hpp).
+  std::ifstream first_key(fallback.archive_dir() / "privkey1.pem");
+  auto key = crypto::PrivateKey::from_pem(
+      std::string(std::istreambuf_iterator<char>(first_key), std::istreambuf_iterator<char>()));
+  CHECK(crypto::PrivateKey::from_pem(fallback.read_privkey_pem()).public_key_der() !=
+        key.public_key_der());
   ca.fail = false;
   ca.key = &key;
   testing::ScriptedTransport up;
@@ -368,4 +368,6 @@ TEST_CASE("an expired lineage switches to its self-signed fallback when renewal 
   CHECK(back.params().certsmith_names.empty());
   CHECK(back.params().certsmith_fallback_self_signed == true); // the choice stays for next time
   CHECK_FALSE(crypto::read_certificate(back.read_cert_pem()).authority_key_id.empty());
+  CHECK(crypto::PrivateKey::from_pem(back.read_privkey_pem()).public_key_der() ==
+        key.public_key_der()); // the pinned key is back
 }

@@ -247,3 +247,12 @@ TEST_CASE("a FIFO, a device or a huge file as a fallback file is refused without
       Catch::Contains("larger than"));
   CHECK(params.certsmith_fallback_cert.empty());
 }
+
+TEST_CASE("a user fallback without intermediates has the leaf once in fullchain", "[fallback]") {
+  TempDir dir;
+  auto [cert, key] = user_files(dir.path, {"example.com"});
+  auto fallback = issuance::load_user_fallback(cert, key, dns({"example.com"}),
+                                               std::chrono::system_clock::now());
+  CHECK(fallback.files.fullchain_pem == fallback.files.cert_pem);
+  CHECK(fallback.files.chain_pem == fallback.files.cert_pem); // chain.pem is never empty
+}

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 using namespace certsmith::notify;
 
@@ -79,4 +80,21 @@ TEST_CASE("notify message: the subject says what happened") {
   CHECK(subject_line(event) == "certsmith: example.com renewed again on web1");
   event.kind = EventKind::expiring;
   CHECK(subject_line(event) == "certsmith: example.com expires soon on web1");
+}
+
+TEST_CASE("notify message: a Message-ID <random@host> and a Date, unique per mail") {
+  auto header = [](const std::string& message, const std::string& name) {
+    auto at = message.find("\r\n" + name + ": ");
+    REQUIRE(at != std::string::npos);
+    at += name.size() + 4;
+    return message.substr(at, message.find("\r\n", at) - at);
+  };
+  Event event = failed_event();
+  event.host = "web1.example\r\nBcc: x@y";
+  auto first = build_email(event, "a@example.com", {"b@example.com"}).message;
+  auto second = build_email(event, "a@example.com", {"b@example.com"}).message;
+  auto id = header(first, "Message-ID");
+  CHECK(std::regex_match(id, std::regex("<[0-9a-f]{32}@web1\\.exampleBccxy>")));
+  CHECK(id != header(second, "Message-ID"));
+  CHECK(header(first, "Date") == "Sun, 03 Jan 2027 18:13:20 +0000");
 }

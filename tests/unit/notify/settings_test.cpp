@@ -67,7 +67,7 @@ TEST_CASE("notify settings: intervals") {
   CHECK_FALSE(parse_interval("99999999999999999999"));
 }
 
-TEST_CASE("notify settings: written to and read back from a renewal conf, other keys kept") {
+TEST_CASE("notify settings: written to and read back from a conf, other keys kept") {
   auto conf = store::ConfigObj::parse("version = 2.1.0\n[renewalparams]\nauthenticator = "
                                       "standalone\n",
                                       "x.conf");
@@ -75,6 +75,7 @@ TEST_CASE("notify settings: written to and read back from a renewal conf, other 
   settings.emails = {"a@example.com", "b@example.com"};
   settings.smtp_url = "smtp://127.0.0.1:25";
   settings.webhook = "http://127.0.0.1:8080/hook";
+  settings.ca_bundle = "/etc/notify ca.pem";
   settings.on_success = true;
   settings.expiry_days = 10;
   settings.interval = std::chrono::hours(6);
@@ -94,4 +95,16 @@ TEST_CASE("notify settings: the command line wins field by field") {
   auto merged = overlay(flags, conf);
   CHECK(merged.webhook == "http://new/");
   CHECK(merged.emails == std::vector<std::string>{"ops@example.com"});
+}
+
+TEST_CASE("notify settings: each value alone, completeness after the overlay") {
+  NotifySettings flags;
+  flags.emails = {"ops@example.com"};
+  CHECK_NOTHROW(validate_values(flags));
+  CHECK_THROWS_AS(validate(flags), UsageError);
+  NotifySettings saved;
+  saved.smtp_url = "smtp://127.0.0.1:25";
+  CHECK_NOTHROW(validate(overlay(flags, saved)));
+  flags.ca_bundle = "/tmp/ca.pem\nx";
+  CHECK_THROWS_AS(validate_values(flags), UsageError);
 }
