@@ -29,12 +29,13 @@ _certsmith_switches=(
   --fallback-self-signed --renew-with-new-domains --delete-after-revoke
   --no-delete-after-revoke --no-eff-email --expand --duplicate --must-staple
   --dns-rfc2136 --manual --ignore-rate-limit-backoff --no-fallback --purge
+  --no-notify
 )
 
 # Flags that take a value (the next word, or --flag=value).
 _certsmith_options=(
   --notify-email --notify-smtp-url --notify-smtp-credentials --notify-from
-  --notify-webhook --notify-expiry-days --notify-interval --config-dir
+  --notify-webhook --notify-expiry-days --notify-interval --notify-ca-bundle --config-dir
   --work-dir --logs-dir -c --config --max-log-backups --server --ca-bundle
   --user-agent --user-agent-comment -d --domains --domain --cert-name
   -m --email -a --authenticator -w --webroot-path --webroot-map --http-01-port
@@ -146,7 +147,7 @@ _certsmith() {
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
         ;;
-      -c | --config | --ca-bundle | --notify-smtp-credentials | --metrics-file | \
+      -c | --config | --ca-bundle | --notify-smtp-credentials | --notify-ca-bundle | --metrics-file | \
         --fallback-cert | --fallback-key | --cert-path | --key-path | --csr | \
         --chain-path | --fullchain-path | --dns-rfc2136-credentials | \
         --pre-hook | --post-hook | --deploy-hook | --renew-hook | \

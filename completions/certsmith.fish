@@ -67,6 +67,8 @@ complete -c certsmith -l notify-webhook -x -d 'POST a JSON document (docs/notifi
 complete -c certsmith -l notify-on-success -d 'Also notify when a renewal succeeds'
 complete -c certsmith -l notify-expiry-days -x -d 'Also notify when a certificate not being renewed expires within N days'
 complete -c certsmith -l notify-interval -x -d 'Repeat a lasting failure\'s notification at most this often (default 24h)'
+complete -c certsmith -l notify-ca-bundle -r -F -d 'PEM file of CAs trusted for the SMTP server and webhook'
+complete -c certsmith -l no-notify -d 'Remove the saved --notify-* settings of the lineage(s)'
 complete -c certsmith -l config-dir -x -a '(__fish_complete_directories)' -d 'Configuration directory'
 complete -c certsmith -l work-dir -x -a '(__fish_complete_directories)' -d 'Working directory'
 complete -c certsmith -l logs-dir -x -a '(__fish_complete_directories)' -d 'Logs directory'

@@ -21,6 +21,7 @@ test_packages=(
   mandoc groff-base man-db # test_man_pages.py: mandoc -T lint, groff -ww and man -l on every page
   zsh fish # test_completions.py: the zsh and fish completions load and complete in a real shell
   lintian # test_deb_package.py: the .deb has no lintian tag without a stated reason
+  systemd strace # test_systemd_units.py, test_serve_systemd_unit.py: systemd-analyze verify; serve's system calls
 )
 
 usage() {
