@@ -176,6 +176,58 @@ TEST_CASE("an IPv6 failure is a warning when IPv4 passes: the CA falls back") {
   CHECK(failed[1].status == Status::fail);
 }
 
+TEST_CASE("an IPv6 answer that fails validation stays a failure although IPv4 passes") {
+  // The CA falls back to IPv4 only when the IPv6 connection fails; wrong
+  // content, an error status or a redirect elsewhere over IPv6 fail validation.
+  MemorySite site;
+  ScriptedTransport wrong;
+  wrong.expect(serve_from(site));
+  wrong.expect(http::Response{200, {}, "<html>default site</html>", {}});
+  auto content = check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, wrong);
+  REQUIRE(content.size() == 2);
+  CHECK(content[0].status == Status::pass);
+  CHECK(content[1].status == Status::fail);
+  CHECK(content[1].fix.find("falls back") == std::string::npos);
+
+  ScriptedTransport missing;
+  missing.expect(serve_from(site));
+  missing.expect(http::Response{404, {}, "not found", {}});
+  auto status =
+      check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, missing);
+  CHECK(status[1].status == Status::fail);
+
+  ScriptedTransport elsewhere;
+  elsewhere.expect(serve_from(site));
+  elsewhere.expect(redirect("http://other.example.net/x"));
+  auto redirected =
+      check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, elsewhere);
+  CHECK(redirected[1].status == Status::fail);
+
+  // Too big a body is an answer, not a failed connection.
+  ScriptedTransport large;
+  large.expect(serve_from(site));
+  large.expect([](const http::Request&) -> http::Response {
+    throw NetworkError("response from 2001:db8::1 larger than 65536 bytes");
+  });
+  auto oversized =
+      check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, large);
+  CHECK(oversized[1].status == Status::fail);
+}
+
+TEST_CASE("an IPv6 timeout or refusal is a warning when IPv4 passes") {
+  for (const char* message : {"timed out talking to [2001:db8::1]:80",
+                              "cannot connect to [2001:db8::1]:80: Connection refused"}) {
+    MemorySite site;
+    ScriptedTransport transport;
+    transport.expect(serve_from(site));
+    transport.expect(
+        [message](const http::Request&) -> http::Response { throw NetworkError(message); });
+    auto findings =
+        check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, transport);
+    CHECK(findings[1].status == Status::warn);
+  }
+}
+
 TEST_CASE("hostile self-fetch answers are escaped: body with escapes, CR, control bytes") {
   MemorySite site;
   ScriptedTransport transport;
