@@ -80,6 +80,8 @@ Parsed parse(const std::string& text) {
       backoff.server = entry.at("server").get<std::string>();
       auto until = stored_time(entry.at("until"));
       backoff.names = name_set(entry.at("names").get<std::vector<std::string>>());
+      // Absent before certsmith told the duplicate-certificate limit apart.
+      backoff.exact_names = entry.value("exact_names", false);
       if (!until) {
         ++parsed.out_of_range;
         continue;
@@ -158,7 +160,8 @@ void IssuanceLedger::save(const std::filesystem::path& work_dir,
       continue;
     backoffs.push_back({{"server", backoff.server},
                         {"until", util::unix_seconds(backoff.until)},
-                        {"names", backoff.names}});
+                        {"names", backoff.names},
+                        {"exact_names", backoff.exact_names}});
   }
   nlohmann::json document = {
       {"version", k_format_version}, {"issuances", entries}, {"backoffs", backoffs}};
@@ -179,11 +182,17 @@ void IssuanceLedger::record_backoff(Backoff backoff) {
 std::optional<std::chrono::system_clock::time_point>
 IssuanceLedger::backoff_until(const std::string& server, const std::vector<std::string>& names,
                               std::chrono::system_clock::time_point now) const {
-  std::set<std::string> wanted = registered_domains(name_set(names));
+  const std::vector<std::string> exact = name_set(names);
+  std::set<std::string> wanted = registered_domains(exact);
   std::optional<std::chrono::system_clock::time_point> until;
   for (const auto& backoff : m_backoffs) {
     if (backoff.server != server || backoff.until <= now || (until && backoff.until <= *until))
       continue;
+    if (backoff.exact_names) {
+      if (backoff.names == exact)
+        until = backoff.until;
+      continue;
+    }
     for (const auto& domain : registered_domains(backoff.names)) {
       if (wanted.count(domain)) {
         until = backoff.until;
