@@ -86,6 +86,15 @@ public:
                                        std::chrono::system_clock::time_point now,
                                        const Limits& limits, bool renewal = false) const;
 
+  /// When one more certificate would fit every limit over_limits names: for
+  /// each limit reached with `count` certificates where `limit` are allowed,
+  /// when the (count - limit + 1)-th oldest of those it counts leaves the
+  /// window; the latest of these. std::nullopt when it fits now.
+  std::optional<std::chrono::system_clock::time_point>
+  fits_again_at(const std::string& server, const std::vector<std::string>& names,
+                std::chrono::system_clock::time_point now, const Limits& limits,
+                bool renewal = false) const;
+
 private:
   std::vector<Issuance> m_issuances; // oldest first
   std::vector<Backoff> m_backoffs;
