@@ -2,6 +2,7 @@
 
 #include "acme/url.hpp"
 #include "crypto/base64url.hpp"
+#include "http/transport_error.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
@@ -45,10 +46,6 @@ std::string trailing_space_trimmed(std::string text) {
   return text;
 }
 
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
-
 // What one address's fetch came to. Only a failed connection lets the CA
 // fall back to the other address family; any answer it gets is judged.
 enum class Outcome { served, connection_failed, answer_failed };
@@ -58,50 +55,45 @@ struct AddressResult {
   Outcome outcome = Outcome::served;
 };
 
-// The transport says what went wrong only in its message: tell apart what the
-// admin fixes differently (a closed port, a firewall that drops, a page that
-// is too big, TLS). Returns whether the connection itself failed.
-Outcome describe_fetch_failure(Finding& finding, const std::string& message, const std::string& url,
+// Tell apart what the admin fixes differently (a closed port, a firewall
+// that drops, a page that is too big, TLS), by the transport's failure kind.
+// Returns whether the connection itself failed.
+Outcome describe_fetch_failure(Finding& finding, const NetworkError& error, const std::string& url,
                                const std::string& address, std::uint16_t port) {
+  const std::string message = shown(error.what());
   finding.status = Status::fail;
-  if (contains(message, "larger than")) {
+  switch (http::failure_kind(error)) {
+  case http::FailureKind::body_too_large:
     finding.detail = fmt::format("{} answered with a body over the 64 KiB doctor reads: {}",
-                                 shown(url), shown(message));
+                                 shown(url), message);
     finding.fix = "the token URL must serve only the token: check that no catch-all page or "
                   "rewrite answers /.well-known/acme-challenge/";
     return Outcome::answer_failed;
-  }
-  if (contains(message, "headers")) {
-    finding.detail =
-        fmt::format("{} answered with oversized headers: {}", shown(url), shown(message));
+  case http::FailureKind::headers_too_large:
+    finding.detail = fmt::format("{} answered with oversized headers: {}", shown(url), message);
     finding.fix = "check the web server or proxy in front of it";
     return Outcome::answer_failed;
-  }
-  if (contains(message, "SSL") || contains(message, "TLS") || contains(message, "certificate")) {
-    finding.detail = fmt::format("TLS error fetching {}: {}", shown(url), shown(message));
+  case http::FailureKind::tls:
+    finding.detail = fmt::format("TLS error fetching {}: {}", shown(url), message);
     finding.fix = "serve /.well-known/acme-challenge/ over plain http on port 80 without a "
                   "redirect to https";
     return Outcome::answer_failed;
-  }
-  if (contains(message, "timed out") || contains(message, "Timeout") ||
-      contains(message, "timeout")) {
-    finding.detail =
-        fmt::format("connection to {} port {} timed out: {}", address, port, shown(message));
+  case http::FailureKind::timeout:
+    finding.detail = fmt::format("connection to {} port {} timed out: {}", address, port, message);
     finding.fix = fmt::format("a firewall probably drops port {} at {}: open it for "
                               "everyone (the CA validates from several places)",
                               port, address);
     return Outcome::connection_failed;
-  }
-  if (contains(message, "cannot connect") || contains(message, "refused")) {
-    finding.detail =
-        fmt::format("connection to {} port {} failed: {}", address, port, shown(message));
+  case http::FailureKind::connect:
+    finding.detail = fmt::format("connection to {} port {} failed: {}", address, port, message);
     finding.fix = fmt::format("make a web server listen on port {} at {} and let it through any "
                               "firewall (the CA connects to port 80)",
                               port, address);
     return Outcome::connection_failed;
+  case http::FailureKind::other:
+    break;
   }
-  finding.detail =
-      fmt::format("fetching {} from {} failed: {}", shown(url), address, shown(message));
+  finding.detail = fmt::format("fetching {} from {} failed: {}", shown(url), address, message);
   finding.fix = fmt::format("check the web server on port {} at {}", port, address);
   return Outcome::answer_failed;
 }
@@ -132,7 +124,7 @@ AddressResult fetch_at(const SelfFetch& target, const std::string& address,
     try {
       response = transport.perform(request);
     } catch (const NetworkError& error) {
-      result.outcome = describe_fetch_failure(finding, error.what(), url, address, target.port);
+      result.outcome = describe_fetch_failure(finding, error, url, address, target.port);
       return result;
     }
     seen.insert(url);
