@@ -74,6 +74,7 @@ int run_doctor(const Options& options) {
     throw UsageError("doctor needs the names to check: -d NAME [-d NAME ...] or --ip-address IP");
   preflight::DoctorRequest request = doctor_request(options);
   request.work_dir = options.work_dir;
+  request.config_dir = options.config_dir;
   request.rate_policy = {options.rate_limit_per_domain, options.rate_limit_duplicates,
                          options.strict_rate_limits};
   const auto spec = token_site_spec(options);

@@ -1,5 +1,6 @@
 #include "certsmith_version.hpp"
 #include "http/transport.hpp"
+#include "http/transport_error.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
@@ -207,16 +208,19 @@ public:
     give_back(std::move(handle));
 
     if (exchange.body_too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-      throw NetworkError(fmt::format("response from {} larger than {} bytes", target.host,
-                                     m_options.max_body_bytes));
+      throw TransportError(FailureKind::body_too_large,
+                           fmt::format("response from {} larger than {} bytes", target.host,
+                                       m_options.max_body_bytes));
     }
     if (exchange.headers_too_large) {
-      throw NetworkError(
+      throw TransportError(
+          FailureKind::headers_too_large,
           fmt::format("response from {} has more than {} headers or {} bytes of them", target.host,
                       k_max_header_count, k_max_header_bytes));
     }
     if (rc != CURLE_OK) {
-      throw NetworkError(describe_failure(rc, os_errno, error_buffer, target));
+      throw TransportError(failure_kind_of_curl_code(rc),
+                           describe_failure(rc, os_errno, error_buffer, target));
     }
     exchange.response.status = status;
     exchange.response.url = request.url;
@@ -344,6 +348,35 @@ private:
 };
 
 } // namespace
+
+FailureKind failure_kind(const NetworkError& error) {
+  const auto* transport_error = dynamic_cast<const TransportError*>(&error);
+  return transport_error ? transport_error->kind() : FailureKind::other;
+}
+
+FailureKind failure_kind_of_curl_code(int code) {
+  switch (code) {
+  case CURLE_COULDNT_CONNECT:
+    return FailureKind::connect;
+  case CURLE_OPERATION_TIMEDOUT:
+    return FailureKind::timeout;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_SHUTDOWN_FAILED:
+  case CURLE_SSL_CRL_BADFILE:
+    return FailureKind::tls;
+  case CURLE_FILESIZE_EXCEEDED:
+    return FailureKind::body_too_large;
+  default:
+    return FailureKind::other;
+  }
+}
 
 std::unique_ptr<Transport> make_curl_transport(const TransportOptions& options) {
   return std::make_unique<CurlTransport>(options);

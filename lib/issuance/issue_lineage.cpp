@@ -108,7 +108,7 @@ IssuedLineage issue_lineage(RunContext& context, const IssueRequest& request,
     // Remembered so that the next run does not ask again before the CA's time.
     if (error.problem().is_rate_limit() && error.problem().retry_at && !request.dry_run)
       ratelimit::after_rate_limited(work_dir, server, names, *error.problem().retry_at,
-                                    context.clock().now());
+                                    context.clock().now(), error.problem().detail);
     throw;
   }
   IssuedCertificate& issued = *obtained;

@@ -73,7 +73,8 @@ std::vector<Finding> collect_findings(const DoctorRequest& request, Resolver& re
     std::vector<std::string> names = request.domains;
     names.insert(names.end(), request.ip_addresses.begin(), request.ip_addresses.end());
     findings.push_back(check_rate_limits(request.work_dir, request.directory_url,
-                                         request.rate_policy, names, clock.now()));
+                                         request.rate_policy, names, clock.now(),
+                                         request.config_dir));
   }
   if (!request.email.empty()) {
     findings.push_back(check_email(resolver, request.email));

@@ -26,7 +26,8 @@ struct DoctorRequest {
   TokenSite* token_site = nullptr;       // nullptr: no http-01 rehearsal
   std::optional<Finding> site_problem;   // why the token site could not be opened
   std::uint16_t http01_port = 80;
-  std::filesystem::path work_dir; // its issuance ledger judges rate limits; "" skips that
+  std::filesystem::path work_dir;   // its issuance ledger judges rate limits; "" skips that
+  std::filesystem::path config_dir; // its lineages tell a renewal from a new order
   ratelimit::Policy rate_policy;
 };
 

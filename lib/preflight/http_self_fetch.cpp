@@ -2,6 +2,7 @@
 
 #include "acme/url.hpp"
 #include "crypto/base64url.hpp"
+#include "http/transport_error.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
@@ -45,54 +46,71 @@ std::string trailing_space_trimmed(std::string text) {
   return text;
 }
 
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
+// What one address's fetch came to. Only a failed connection lets the CA
+// fall back to the other address family; any answer it gets is judged.
+enum class Outcome { served, connection_failed, answer_failed };
 
-// The transport says what went wrong only in its message: tell apart what the
-// admin fixes differently (a closed port, a firewall that drops, a page that
-// is too big, TLS).
-void describe_fetch_failure(Finding& finding, const std::string& message, const std::string& url,
-                            const std::string& address, std::uint16_t port) {
+struct AddressResult {
+  Finding finding;
+  Outcome outcome = Outcome::served;
+};
+
+// Tell apart what the admin fixes differently (a closed port, a firewall
+// that drops, a page that is too big, TLS), by the transport's failure kind.
+// Returns whether the connection itself failed.
+Outcome describe_fetch_failure(Finding& finding, const NetworkError& error, const std::string& url,
+                               const std::string& address, std::uint16_t port) {
+  const std::string message = shown(error.what());
   finding.status = Status::fail;
-  if (contains(message, "larger than")) {
+  switch (http::failure_kind(error)) {
+  case http::FailureKind::body_too_large:
     finding.detail = fmt::format("{} answered with a body over the 64 KiB doctor reads: {}",
-                                 shown(url), shown(message));
+                                 shown(url), message);
     finding.fix = "the token URL must serve only the token: check that no catch-all page or "
                   "rewrite answers /.well-known/acme-challenge/";
-  } else if (contains(message, "headers")) {
-    finding.detail =
-        fmt::format("{} answered with oversized headers: {}", shown(url), shown(message));
+    return Outcome::answer_failed;
+  case http::FailureKind::headers_too_large:
+    finding.detail = fmt::format("{} answered with oversized headers: {}", shown(url), message);
     finding.fix = "check the web server or proxy in front of it";
-  } else if (contains(message, "SSL") || contains(message, "TLS") ||
-             contains(message, "certificate")) {
-    finding.detail = fmt::format("TLS error fetching {}: {}", shown(url), shown(message));
+    return Outcome::answer_failed;
+  case http::FailureKind::tls:
+    finding.detail = fmt::format("TLS error fetching {}: {}", shown(url), message);
     finding.fix = "serve /.well-known/acme-challenge/ over plain http on port 80 without a "
                   "redirect to https";
-  } else if (contains(message, "timed out") || contains(message, "Timeout") ||
-             contains(message, "timeout")) {
-    finding.detail =
-        fmt::format("connection to {} port {} timed out: {}", address, port, shown(message));
+    return Outcome::answer_failed;
+  case http::FailureKind::timeout:
+    finding.detail = fmt::format("connection to {} port {} timed out: {}", address, port, message);
     finding.fix = fmt::format("a firewall probably drops port {} at {}: open it for "
                               "everyone (the CA validates from several places)",
                               port, address);
-  } else if (contains(message, "cannot connect") || contains(message, "refused")) {
-    finding.detail =
-        fmt::format("connection to {} port {} failed: {}", address, port, shown(message));
+    return Outcome::connection_failed;
+  case http::FailureKind::connect:
+    finding.detail = fmt::format("connection to {} port {} failed: {}", address, port, message);
     finding.fix = fmt::format("make a web server listen on port {} at {} and let it through any "
                               "firewall (the CA connects to port 80)",
                               port, address);
-  } else {
-    finding.detail =
-        fmt::format("fetching {} from {} failed: {}", shown(url), address, shown(message));
-    finding.fix = fmt::format("check the web server on port {} at {}", port, address);
+    return Outcome::connection_failed;
+  case http::FailureKind::other:
+    break;
   }
+  finding.detail = fmt::format("fetching {} from {} failed: {}", shown(url), address, message);
+  finding.fix = fmt::format("check the web server on port {} at {}", port, address);
+  return Outcome::answer_failed;
 }
 
-Finding fetch_at(const SelfFetch& target, const std::string& address, const std::string& token,
-                 const std::string& content, const TokenSite& site, http::Transport& transport) {
-  Finding finding{"http-01", fmt::format("{} via {}", target.name, address), Status::pass, "", "",
-                  false};
+// The server answered: judged on what it said, whatever the status.
+AddressResult answered(AddressResult result) {
+  result.outcome = result.finding.status == Status::pass ? Outcome::served : Outcome::answer_failed;
+  return result;
+}
+
+AddressResult fetch_at(const SelfFetch& target, const std::string& address,
+                       const std::string& token, const std::string& content, const TokenSite& site,
+                       http::Transport& transport) {
+  AddressResult result;
+  Finding& finding = result.finding;
+  finding = Finding{"http-01", fmt::format("{} via {}", target.name, address), Status::pass, "", "",
+                    false};
   const std::string name_url = fmt::format("http://{}/.well-known/acme-challenge/{}",
                                            host_port(target.name, target.port), token);
   const std::string origin = acme::origin_of(name_url);
@@ -106,8 +124,8 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
     try {
       response = transport.perform(request);
     } catch (const NetworkError& error) {
-      describe_fetch_failure(finding, error.what(), url, address, target.port);
-      return finding;
+      result.outcome = describe_fetch_failure(finding, error, url, address, target.port);
+      return result;
     }
     seen.insert(url);
     if (response.status >= 300 && response.status < 400 && response.header("location")) {
@@ -117,7 +135,7 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
         finding.detail =
             fmt::format("redirect loop: {} redirects back to {}", shown(url), shown(next));
         finding.fix = "fix the web server's redirects for /.well-known/acme-challenge/";
-        return finding;
+        return answered(std::move(result));
       }
       if (hop >= k_max_redirects) { // hop redirects were followed already
         finding.status = Status::fail;
@@ -126,7 +144,7 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
                                      k_max_redirects, shown(url), shown(next));
         finding.fix = "redirect /.well-known/acme-challenge/ at most once or twice, or serve it "
                       "directly";
-        return finding;
+        return answered(std::move(result));
       }
       if (acme::origin_of(next) == origin) {
         url = next;
@@ -143,7 +161,7 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
               : fmt::format("the token was placed in {} but the request is sent elsewhere: "
                             "serve /.well-known/acme-challenge/ for {} from there",
                             site.where(target.name), target.name);
-      return finding;
+      return answered(std::move(result));
     }
     if (response.status != 200) {
       finding.status = Status::fail;
@@ -151,7 +169,7 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
       finding.fix = fmt::format("make the web server for {} serve /.well-known/acme-challenge/ "
                                 "from {} without authentication or rewriting",
                                 target.name, site.where(target.name));
-      return finding;
+      return answered(std::move(result));
     }
     if (trailing_space_trimmed(response.body) != content) {
       finding.status = Status::fail;
@@ -160,11 +178,11 @@ Finding fetch_at(const SelfFetch& target, const std::string& address, const std:
       finding.fix = fmt::format("{} reaches another server or site: check its DNS records and "
                                 "that its virtual host uses {}",
                                 target.name, site.where(target.name));
-      return finding;
+      return answered(std::move(result));
     }
     finding.detail = fmt::format("http://{}/.well-known/acme-challenge/ serves the token",
                                  host_port(target.name, target.port));
-    return finding;
+    return answered(std::move(result));
   }
 }
 
@@ -172,11 +190,13 @@ bool is_ipv6(const std::string& address) {
   return address.find(':') != std::string::npos;
 }
 
-// Let's Encrypt tries IPv6 first and falls back to IPv4 when the IPv6
-// connection fails: with an IPv4 address that passes, an IPv6 failure is
-// worth fixing but does not stop validation.
-void downgrade_ipv6_when_ipv4_passes(std::vector<Finding>& findings,
-                                     const std::vector<bool>& is_v6) {
+// Let's Encrypt tries IPv6 first and falls back to IPv4 only when the IPv6
+// connection fails (refused, timed out, unreachable): with an IPv4 address
+// that passes, such a failure is worth fixing but does not stop validation.
+// An IPv6 server that answers wrongly (wrong content, 404, a redirect
+// elsewhere) fails validation, so that stays a failure.
+void downgrade_ipv6_when_ipv4_passes(std::vector<Finding>& findings, const std::vector<bool>& is_v6,
+                                     const std::vector<Outcome>& outcomes) {
   bool ipv4_passed = false;
   for (std::size_t i = 0; i < findings.size(); ++i) {
     ipv4_passed = ipv4_passed || (!is_v6[i] && findings[i].status == Status::pass);
@@ -184,7 +204,8 @@ void downgrade_ipv6_when_ipv4_passes(std::vector<Finding>& findings,
   if (!ipv4_passed)
     return;
   for (std::size_t i = 0; i < findings.size(); ++i) {
-    if (is_v6[i] && findings[i].status == Status::fail) {
+    if (is_v6[i] && outcomes[i] == Outcome::connection_failed &&
+        findings[i].status == Status::fail) {
       findings[i].status = Status::warn;
       findings[i].fix += "; the CA falls back to IPv4, which passed, so validation should still "
                          "succeed";
@@ -226,16 +247,19 @@ std::vector<Finding> check_self_fetch(const SelfFetch& target, TokenSite& site,
   std::size_t v4_total = 0;
   std::size_t v6_total = 0;
   std::vector<bool> fetched_v6;
+  std::vector<Outcome> outcomes;
   for (const auto& address : target.addresses) {
     const bool v6 = is_ipv6(address);
     const std::size_t seen = v6 ? v6_total++ : v4_total++;
     if (seen < k_max_addresses_per_family) {
-      findings.push_back(fetch_at(target, address, token, content, site, transport));
+      AddressResult result = fetch_at(target, address, token, content, site, transport);
+      findings.push_back(std::move(result.finding));
+      outcomes.push_back(result.outcome);
       fetched_v6.push_back(v6);
     }
   }
   site.remove(target.name, token);
-  downgrade_ipv6_when_ipv4_passes(findings, fetched_v6);
+  downgrade_ipv6_when_ipv4_passes(findings, fetched_v6, outcomes);
   if (v4_total > k_max_addresses_per_family || v6_total > k_max_addresses_per_family) {
     findings.push_back(
         {"http-01", target.name, Status::warn,

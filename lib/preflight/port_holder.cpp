@@ -53,24 +53,29 @@ std::string port_holder(std::uint16_t port, const std::filesystem::path& proc) {
   if (inodes.empty()) {
     return "";
   }
+  // Processes come and go while we read /proc: a directory that vanishes or
+  // cannot be read mid-scan ends that directory's scan (error_code
+  // increments), it never throws filesystem_error out of doctor.
   std::error_code error;
   std::size_t scanned = 0;
-  for (const auto& process : std::filesystem::directory_iterator(proc, error)) {
-    const std::string pid = process.path().filename().string();
+  for (std::filesystem::directory_iterator process(proc, error), end; !error && process != end;
+       process.increment(error)) {
+    const std::string pid = process->path().filename().string();
     if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) {
       continue;
     }
     std::error_code fd_error;
-    for (const auto& fd : std::filesystem::directory_iterator(process.path() / "fd", fd_error)) {
+    for (std::filesystem::directory_iterator fd(process->path() / "fd", fd_error);
+         !fd_error && fd != end; fd.increment(fd_error)) {
       if (++scanned > k_max_fds_scanned) {
         return "";
       }
       std::error_code link_error;
-      const auto target = std::filesystem::read_symlink(fd.path(), link_error);
+      const auto target = std::filesystem::read_symlink(fd->path(), link_error);
       if (link_error || !inodes.contains(target.string())) {
         continue;
       }
-      std::ifstream comm_file(process.path() / "comm");
+      std::ifstream comm_file(process->path() / "comm");
       std::string comm;
       std::getline(comm_file, comm);
       return fmt::format("{} (pid {})", util::escape_untrusted(comm, 64), pid);

@@ -1,13 +1,13 @@
 #include "preflight/rate_limit_check.hpp"
 
-#include "ratelimit/registered_domain.hpp"
+#include "crypto/certificate.hpp"
+#include "store/lineage.hpp"
 #include "util/clock.hpp"
 #include "util/error.hpp"
 #include "util/escape.hpp"
 
 #include <fmt/format.h>
 #include <optional>
-#include <set>
 
 namespace certsmith::preflight {
 
@@ -18,30 +18,10 @@ std::string subject_of(const std::vector<std::string>& names) {
                      names.size() > 1 ? fmt::format(" (+{})", names.size() - 1) : "");
 }
 
-// When the oldest certificate the ledger counts against these names leaves
-// the window: the earliest time one more could fit.
-std::optional<std::chrono::system_clock::time_point>
-first_slot(const ratelimit::IssuanceLedger& ledger, const std::string& server,
-           const std::vector<std::string>& names, std::chrono::system_clock::time_point now,
-           std::chrono::seconds window) {
-  std::set<std::string> domains;
-  for (const auto& name : names)
-    domains.insert(ratelimit::registered_domain(name));
-  std::optional<std::chrono::system_clock::time_point> oldest;
-  for (const auto& issuance : ledger.issuances()) {
-    if (issuance.server != server || issuance.when + window <= now)
-      continue;
-    for (const auto& name : issuance.names) {
-      if (domains.contains(ratelimit::registered_domain(name))) {
-        if (!oldest || issuance.when < *oldest)
-          oldest = issuance.when;
-        break;
-      }
-    }
-  }
-  if (!oldest)
-    return std::nullopt;
-  return *oldest + window;
+// issuance/fallback_kind.cpp's rule (preflight may not use issuance/): an
+// empty or "real" kind is a certificate from the CA, any other a placeholder.
+bool is_from_the_ca(const store::RenewalParams& params) {
+  return params.certsmith_live_kind.empty() || params.certsmith_live_kind == "real";
 }
 
 std::string joined(const std::vector<std::string>& reasons) {
@@ -53,9 +33,39 @@ std::string joined(const std::vector<std::string>& reasons) {
 
 } // namespace
 
+bool renews_a_lineage(const std::filesystem::path& config_dir,
+                      const std::vector<std::string>& names) {
+  if (config_dir.empty())
+    return false;
+  store::TreePaths paths;
+  paths.config_dir = config_dir;
+  std::vector<std::string> lineages;
+  try {
+    lineages = store::Lineage::list_names(paths);
+  } catch (const Error&) {
+    return false; // an unreadable tree: a new order, as far as doctor can tell
+  }
+  for (const auto& name : lineages) {
+    try {
+      auto lineage = store::Lineage::load_for_check(paths, name);
+      if (!is_from_the_ca(lineage.params()))
+        continue;
+      auto facts = crypto::read_certificate(lineage.read_cert_pem());
+      std::vector<std::string> previous = facts.dns_names;
+      previous.insert(previous.end(), facts.ip_addresses.begin(), facts.ip_addresses.end());
+      if (ratelimit::counts_as_renewal(previous, true, names))
+        return true;
+    } catch (const Error&) {
+      continue; // a damaged lineage renews nothing; doctor is not the place to report it
+    }
+  }
+  return false;
+}
+
 Finding check_rate_limits(const std::filesystem::path& work_dir, const std::string& server,
                           const ratelimit::Policy& policy, const std::vector<std::string>& names,
-                          std::chrono::system_clock::time_point now) {
+                          std::chrono::system_clock::time_point now,
+                          const std::filesystem::path& config_dir) {
   Finding finding{"ratelimit", util::escape_untrusted(subject_of(names), 200), Status::pass, "", "",
                   false};
   const std::vector<std::string> name_set = ratelimit::name_set(names);
@@ -85,7 +95,8 @@ Finding check_rate_limits(const std::filesystem::path& work_dir, const std::stri
                      "--rate-limit-duplicates set some)";
     return finding;
   }
-  const auto reasons = ledger.over_limits(server, name_set, now, *limits, false);
+  const bool renewal = renews_a_lineage(config_dir, names);
+  const auto reasons = ledger.over_limits(server, name_set, now, *limits, renewal);
   if (reasons.empty()) {
     finding.detail = "one more certificate fits the rate limits the issuance ledger can see";
     return finding;
@@ -93,9 +104,9 @@ Finding check_rate_limits(const std::filesystem::path& work_dir, const std::stri
   finding.status = Status::fail;
   finding.detail = fmt::format("rate limit reached: the issuance ledger counts {}",
                                util::escape_untrusted(joined(reasons), 400));
-  const auto slot = first_slot(ledger, server, name_set, now, limits->window);
+  const auto slot = ledger.fits_again_at(server, name_set, now, *limits, renewal);
   finding.fix =
-      fmt::format("wait until {}, when the oldest counted certificate leaves the "
+      fmt::format("wait until {}, when enough counted certificates have left the "
                   "window, or {}",
                   slot ? util::rfc3339_utc(*slot) : std::string("the window passes"), alternatives);
   return finding;

@@ -80,6 +80,8 @@ Parsed parse(const std::string& text) {
       backoff.server = entry.at("server").get<std::string>();
       auto until = stored_time(entry.at("until"));
       backoff.names = name_set(entry.at("names").get<std::vector<std::string>>());
+      // Absent before certsmith told the duplicate-certificate limit apart.
+      backoff.exact_names = entry.value("exact_names", false);
       if (!until) {
         ++parsed.out_of_range;
         continue;
@@ -158,7 +160,8 @@ void IssuanceLedger::save(const std::filesystem::path& work_dir,
       continue;
     backoffs.push_back({{"server", backoff.server},
                         {"until", util::unix_seconds(backoff.until)},
-                        {"names", backoff.names}});
+                        {"names", backoff.names},
+                        {"exact_names", backoff.exact_names}});
   }
   nlohmann::json document = {
       {"version", k_format_version}, {"issuances", entries}, {"backoffs", backoffs}};
@@ -179,11 +182,17 @@ void IssuanceLedger::record_backoff(Backoff backoff) {
 std::optional<std::chrono::system_clock::time_point>
 IssuanceLedger::backoff_until(const std::string& server, const std::vector<std::string>& names,
                               std::chrono::system_clock::time_point now) const {
-  std::set<std::string> wanted = registered_domains(name_set(names));
+  const std::vector<std::string> exact = name_set(names);
+  std::set<std::string> wanted = registered_domains(exact);
   std::optional<std::chrono::system_clock::time_point> until;
   for (const auto& backoff : m_backoffs) {
     if (backoff.server != server || backoff.until <= now || (until && backoff.until <= *until))
       continue;
+    if (backoff.exact_names) {
+      if (backoff.names == exact)
+        until = backoff.until;
+      continue;
+    }
     for (const auto& domain : registered_domains(backoff.names)) {
       if (wanted.count(domain)) {
         until = backoff.until;
@@ -227,6 +236,47 @@ std::vector<std::string> IssuanceLedger::over_limits(const std::string& server,
           domain, days(limits.window), limits.per_registered_domain));
   }
   return reasons;
+}
+
+std::optional<std::chrono::system_clock::time_point>
+IssuanceLedger::fits_again_at(const std::string& server, const std::vector<std::string>& names,
+                              std::chrono::system_clock::time_point now, const Limits& limits,
+                              bool renewal) const {
+  std::vector<std::string> wanted = name_set(names);
+  std::set<std::string> domains = registered_domains(wanted);
+  // The times each limit counts, oldest first (m_issuances is oldest first).
+  std::vector<std::chrono::system_clock::time_point> duplicates;
+  std::map<std::string, std::vector<std::chrono::system_clock::time_point>> per_domain;
+  for (const auto& issuance : m_issuances) {
+    if (issuance.server != server || issuance.when <= now - limits.window)
+      continue;
+    if (issuance.names == wanted)
+      duplicates.push_back(issuance.when);
+    std::set<std::string> counted;
+    for (const auto& name : issuance.names) {
+      std::string domain = registered_domain(name);
+      if (domains.count(domain) && counted.insert(domain).second)
+        per_domain[domain].push_back(issuance.when);
+    }
+  }
+  std::optional<std::chrono::system_clock::time_point> latest;
+  // One more fits once count - limit + 1 of them have left the window.
+  auto wait_for = [&](std::vector<std::chrono::system_clock::time_point> times, int limit) {
+    const auto count = static_cast<long long>(times.size());
+    if (times.empty() || count < limit)
+      return;
+    std::sort(times.begin(), times.end());
+    // A limit of 0 or less never fits: the newest leaving is the best to say.
+    const auto freeing = times[static_cast<std::size_t>(limit > 0 ? count - limit : count - 1)];
+    if (!latest || freeing + limits.window > *latest)
+      latest = freeing + limits.window;
+  };
+  wait_for(duplicates, limits.duplicate_certificate);
+  if (!renewal) {
+    for (const auto& [domain, times] : per_domain)
+      wait_for(times, limits.per_registered_domain);
+  }
+  return latest;
 }
 
 } // namespace certsmith::ratelimit

@@ -32,6 +32,9 @@ struct Backoff {
   std::string server;
   std::chrono::system_clock::time_point until;
   std::vector<std::string> names; // the refused order's, as name_set gives them
+  /// The duplicate-certificate limit refused: only this exact set of names is
+  /// held back, not every name of its registered domains.
+  bool exact_names = false;
 };
 
 struct Limits {
@@ -69,7 +72,8 @@ public:
   void record_backoff(Backoff backoff);
   const std::vector<Backoff>& backoffs() const { return m_backoffs; }
   /// The latest end, after now, of a backoff from `server` whose names share a
-  /// registered domain with `names`; std::nullopt when none applies.
+  /// registered domain with `names` (an exact_names backoff: whose names are
+  /// the same set); std::nullopt when none applies.
   std::optional<std::chrono::system_clock::time_point>
   backoff_until(const std::string& server, const std::vector<std::string>& names,
                 std::chrono::system_clock::time_point now) const;
@@ -81,6 +85,15 @@ public:
                                        const std::vector<std::string>& names,
                                        std::chrono::system_clock::time_point now,
                                        const Limits& limits, bool renewal = false) const;
+
+  /// When one more certificate would fit every limit over_limits names: for
+  /// each limit reached with `count` certificates where `limit` are allowed,
+  /// when the (count - limit + 1)-th oldest of those it counts leaves the
+  /// window; the latest of these. std::nullopt when it fits now.
+  std::optional<std::chrono::system_clock::time_point>
+  fits_again_at(const std::string& server, const std::vector<std::string>& names,
+                std::chrono::system_clock::time_point now, const Limits& limits,
+                bool renewal = false) const;
 
 private:
   std::vector<Issuance> m_issuances; // oldest first

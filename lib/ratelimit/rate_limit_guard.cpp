@@ -3,6 +3,8 @@
 #include "util/clock.hpp"
 #include "util/log.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <climits>
 #include <fmt/format.h>
 #include <mutex>
@@ -68,15 +70,31 @@ void before_order(const std::filesystem::path& work_dir, const Policy& policy,
                     subject, joined(reasons));
 }
 
+bool is_duplicate_certificate_limit(std::string_view problem_detail) {
+  std::string lower(problem_detail);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("exact set of") != std::string::npos ||
+         lower.find("duplicate") != std::string::npos;
+}
+
 void after_rate_limited(const std::filesystem::path& work_dir, const std::string& server,
                         const std::vector<std::string>& names,
                         std::chrono::system_clock::time_point until,
-                        std::chrono::system_clock::time_point now) {
+                        std::chrono::system_clock::time_point now,
+                        const std::string& problem_detail) {
+  // Every limit that refuses orders refills within its window (Let's Encrypt:
+  // 7 days for certificates per registered domain and duplicates, hours for
+  // the others), so a Retry-After further away (retry_after.cpp accepts up to
+  // 400 days) is a mistake or hostile: honouring it would stop every renewal
+  // of the domain until its certificates expired. After the window the worst
+  // is one more rateLimited answer.
+  const Limits window;
+  until = std::min(until, now + window.window);
   std::lock_guard lock(g_ledger_mutex);
   try {
     auto ledger = IssuanceLedger::load(work_dir);
-    ledger.record_backoff({server, until, names});
-    Limits window;
+    ledger.record_backoff({server, until, names, is_duplicate_certificate_limit(problem_detail)});
     ledger.save(work_dir, now, window.window);
   } catch (const Error& error) {
     util::log_warning("the issuance ledger was not updated: {}", error.what());

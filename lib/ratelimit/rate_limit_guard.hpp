@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace certsmith::ratelimit {
@@ -57,11 +58,20 @@ void before_order(const std::filesystem::path& work_dir, const Policy& policy,
                   std::chrono::system_clock::time_point now, bool renewal);
 
 /// Remember that server refused an order for names with rateLimited until
-/// `until` (from Retry-After). A ledger that cannot be written is a warning.
+/// `until` (from Retry-After), at most 7 days (the limits' window) after now.
+/// problem_detail (the CA's untrusted text) naming the duplicate-certificate
+/// limit holds back only this exact set of names; any other holds back their
+/// registered domains. A ledger that cannot be written is a warning.
 void after_rate_limited(const std::filesystem::path& work_dir, const std::string& server,
                         const std::vector<std::string>& names,
                         std::chrono::system_clock::time_point until,
-                        std::chrono::system_clock::time_point now);
+                        std::chrono::system_clock::time_point now,
+                        const std::string& problem_detail = "");
+
+/// Whether a rateLimited problem detail names the duplicate-certificate limit
+/// (Let's Encrypt: "too many certificates (5) already issued for this exact
+/// set of identifiers ...", or the word "duplicate").
+bool is_duplicate_certificate_limit(std::string_view problem_detail);
 
 /// Record an issued certificate, right after the CA issued it and before it
 /// is stored (the CA counts it even if storing fails). A ledger that cannot

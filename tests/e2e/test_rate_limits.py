@@ -149,7 +149,9 @@ SKIPPED = re.compile(r"skipped: rate limited by the CA until (\d{4}-\d\d-\d\dT\d
 
 def test_a_rate_limited_registered_domain_is_not_ordered_again_before_the_time(certsmith, sandbox, pebble,
                                                                                 proxy_factory):
-    proxy = proxy_factory(retry_after="3600")
+    # Let's Encrypt's per-registered-domain limit: every name under example.com waits.
+    proxy = proxy_factory(retry_after="3600",
+                          detail='too many certificates (50) already issued for "example.com" in the last 168h0m0s')
     run = runner(certsmith, sandbox, pebble, proxy)
     first = run.certonly("wait.example.com")
     assert first.returncode == 4, describe(first)
@@ -239,3 +241,15 @@ def test_only_a_real_certificate_with_the_same_names_is_exempt_as_a_renewal(run_
     assert boot.returncode == 1, describe(boot)
     assert "not ordering boot.renewal.example.com" in boot.stderr, describe(boot)
     assert len(ledger_entries(run_certsmith)) == 2
+
+
+def test_a_duplicate_certificate_refusal_holds_back_only_that_exact_set_of_names(certsmith, sandbox, pebble,
+                                                                              proxy_factory):
+    proxy = proxy_factory(retry_after="3600")  # the proxy's default detail: the duplicate-certificate limit
+    run = runner(certsmith, sandbox, pebble, proxy)
+    assert run.certonly("dup.example.com").returncode == 4
+    again = run.certonly("dup.example.com")
+    assert again.returncode == 4 and SKIPPED.search(error_lines(again)[0]), describe(again)
+    assert proxy.refused_orders == 1, "the same names were ordered again before the time"
+    other = run.certonly("other.example.com")  # same registered domain, other names: the CA is asked
+    assert proxy.refused_orders == 2, describe(other)

@@ -1,4 +1,5 @@
 #include "http/transport.hpp"
+#include "http/transport_error.hpp"
 #include "local_server.hpp"
 #include "util/error.hpp"
 
@@ -6,6 +7,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <thread>
@@ -14,8 +16,10 @@
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using certsmith::NetworkError;
+using certsmith::http::FailureKind;
 using certsmith::http::make_curl_transport;
 using certsmith::http::Request;
+using certsmith::http::TransportError;
 using certsmith::http::TransportOptions;
 using certsmith::testing::CannedReply;
 using certsmith::testing::LocalServer;
@@ -288,4 +292,82 @@ TEST_CASE("curl transport reports an unreadable CA bundle", "[http]") {
   // first, so only check that the option does not break plain http.
   LocalServer server([](const SeenRequest&) { return CannedReply{}; });
   CHECK(transport->perform(get(server.url("/"))).status == 200);
+}
+
+namespace {
+
+FailureKind kind_of_failure(certsmith::http::Transport& transport, const std::string& url) {
+  try {
+    transport.perform(get(url));
+  } catch (const NetworkError& error) {
+    return certsmith::http::failure_kind(error);
+  }
+  FAIL("no failure");
+  return FailureKind::other;
+}
+
+} // namespace
+
+TEST_CASE("curl transport failures carry their kind, not only a message", "[http]") {
+  // Refused: a bound socket that is not listening.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  auto transport = make_curl_transport(quick_options());
+  CHECK(kind_of_failure(*transport, "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) +
+                                        "/") == FailureKind::connect);
+  ::close(fd);
+
+  LocalServer slow([](const SeenRequest&) {
+    CannedReply reply;
+    reply.delay = std::chrono::milliseconds(2'000);
+    return reply;
+  });
+  auto options = quick_options();
+  options.total_timeout = std::chrono::milliseconds(200);
+  CHECK(kind_of_failure(*make_curl_transport(options), slow.url("/")) == FailureKind::timeout);
+
+  LocalServer big([](const SeenRequest&) {
+    CannedReply reply;
+    reply.generated_bytes = 4096;
+    return reply;
+  });
+  options = quick_options();
+  options.max_body_bytes = 100;
+  CHECK(kind_of_failure(*make_curl_transport(options), big.url("/")) ==
+        FailureKind::body_too_large);
+
+  LocalServer headers([](const SeenRequest&) {
+    CannedReply reply;
+    for (int i = 0; i < 150; ++i)
+      reply.headers.emplace_back("X-Junk-" + std::to_string(i), "1");
+    return reply;
+  });
+  CHECK(kind_of_failure(*transport, headers.url("/")) == FailureKind::headers_too_large);
+
+  // A plain http server asked for https: the handshake fails.
+  LocalServer plain([](const SeenRequest&) { return CannedReply{}; });
+  std::string https = plain.url("/");
+  https.replace(0, 4, "https");
+  CHECK(kind_of_failure(*transport, https) == FailureKind::tls);
+}
+
+TEST_CASE("curl codes map to failure kinds; other errors are kind other", "[http]") {
+  using certsmith::http::failure_kind_of_curl_code;
+  CHECK(failure_kind_of_curl_code(CURLE_COULDNT_CONNECT) == FailureKind::connect);
+  CHECK(failure_kind_of_curl_code(CURLE_OPERATION_TIMEDOUT) == FailureKind::timeout);
+  CHECK(failure_kind_of_curl_code(CURLE_SSL_CONNECT_ERROR) == FailureKind::tls);
+  CHECK(failure_kind_of_curl_code(CURLE_PEER_FAILED_VERIFICATION) == FailureKind::tls);
+  CHECK(failure_kind_of_curl_code(CURLE_FILESIZE_EXCEEDED) == FailureKind::body_too_large);
+  CHECK(failure_kind_of_curl_code(CURLE_RECV_ERROR) == FailureKind::other);
+  CHECK(failure_kind_of_curl_code(-1) == FailureKind::other);
+  CHECK(failure_kind_of_curl_code(99999) == FailureKind::other);
+  CHECK(certsmith::http::failure_kind(NetworkError("timed out, says the text")) ==
+        FailureKind::other);
+  CHECK(certsmith::http::failure_kind(TransportError(FailureKind::tls, "x")) == FailureKind::tls);
 }

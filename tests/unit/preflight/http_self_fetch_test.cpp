@@ -1,3 +1,4 @@
+#include "http/transport_error.hpp"
 #include "preflight/http_self_fetch.hpp"
 #include "support/scripted_transport.hpp"
 #include "util/error.hpp"
@@ -65,7 +66,8 @@ TEST_CASE("self-fetch names a refused connection with the port to open") {
   MemorySite site;
   ScriptedTransport transport;
   transport.expect([](const http::Request&) -> http::Response {
-    throw NetworkError("cannot connect to 192.0.2.1:8080: Connection refused");
+    throw http::TransportError(http::FailureKind::connect,
+                               "cannot connect to 192.0.2.1:8080: Connection refused");
   });
   auto findings = check_self_fetch({"www.example.com", {"192.0.2.1"}, 8080}, site, transport);
   REQUIRE(findings.size() == 1);
@@ -124,31 +126,59 @@ TEST_CASE("self-fetch names the hop limit, not a loop, after 10 distinct redirec
 
 namespace {
 
-std::vector<Finding> fetch_failing_with(const std::string& message) {
+std::vector<Finding> fetch_failing_with(http::FailureKind kind, const std::string& message) {
   MemorySite site;
   ScriptedTransport transport;
-  transport.expect(
-      [message](const http::Request&) -> http::Response { throw NetworkError(message); });
+  transport.expect([kind, message](const http::Request&) -> http::Response {
+    throw http::TransportError(kind, message);
+  });
   return check_self_fetch({"a.example.com", {"192.0.2.1"}, 80}, site, transport);
 }
 
 } // namespace
 
 TEST_CASE("self-fetch tells a timeout, an oversized body and a TLS error from a refusal") {
-  auto timeout = fetch_failing_with("timed out talking to 192.0.2.1:80");
+  auto timeout =
+      fetch_failing_with(http::FailureKind::timeout, "timed out talking to 192.0.2.1:80");
   CHECK(timeout[0].status == Status::fail);
   CHECK(timeout[0].detail.find("timed out") != std::string::npos);
   CHECK(timeout[0].fix.find("firewall") != std::string::npos);
 
-  auto large = fetch_failing_with("response from 192.0.2.1 larger than 65536 bytes");
+  auto large = fetch_failing_with(http::FailureKind::body_too_large,
+                                  "response from 192.0.2.1 larger than 65536 bytes");
   CHECK(large[0].status == Status::fail);
   CHECK(large[0].detail.find("64 KiB") != std::string::npos);
   CHECK(large[0].detail.find("connection") == std::string::npos);
   CHECK(large[0].fix.find("listen") == std::string::npos);
 
-  auto tls = fetch_failing_with("TLS handshake with 192.0.2.1:443 failed: SSL certificate problem");
+  auto tls = fetch_failing_with(http::FailureKind::tls,
+                                "TLS handshake with 192.0.2.1:443 failed: SSL certificate problem");
   CHECK(tls[0].detail.find("TLS") != std::string::npos);
   CHECK(tls[0].fix.find("listen") == std::string::npos);
+}
+
+TEST_CASE("self-fetch judges a failure by its kind, not by words in its message") {
+  // A message that reads like a refusal or a timeout, from a plain NetworkError:
+  // nothing says the connection failed, so neither advice nor IPv6 fallback.
+  auto worded = fetch_failing_with(http::FailureKind::other,
+                                   "timed out: Connection refused, larger than TLS headers");
+  CHECK(worded[0].status == Status::fail);
+  CHECK(worded[0].fix.find("firewall") == std::string::npos);
+  CHECK(worded[0].fix.find("listen") == std::string::npos);
+  CHECK(worded[0].detail.find("64 KiB") == std::string::npos);
+
+  MemorySite site;
+  ScriptedTransport transport;
+  transport.expect(serve_from(site));
+  transport.expect([](const http::Request&) -> http::Response {
+    throw NetworkError("cannot connect to [2001:db8::1]:80: Connection refused");
+  });
+  auto plain =
+      check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, transport);
+  CHECK(plain[1].status == Status::fail);
+
+  auto headers = fetch_failing_with(http::FailureKind::headers_too_large, "x");
+  CHECK(headers[0].detail.find("oversized headers") != std::string::npos);
 }
 
 TEST_CASE("an IPv6 failure is a warning when IPv4 passes: the CA falls back") {
@@ -156,7 +186,8 @@ TEST_CASE("an IPv6 failure is a warning when IPv4 passes: the CA falls back") {
   ScriptedTransport transport;
   transport.expect(serve_from(site));
   transport.expect([](const http::Request&) -> http::Response {
-    throw NetworkError("cannot connect to [2001:db8::1]:80: Network is unreachable");
+    throw http::TransportError(http::FailureKind::connect,
+                               "cannot connect to [2001:db8::1]:80: Network is unreachable");
   });
   auto findings =
       check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, transport);
@@ -169,11 +200,64 @@ TEST_CASE("an IPv6 failure is a warning when IPv4 passes: the CA falls back") {
   ScriptedTransport both;
   for (int i = 0; i < 2; ++i)
     both.expect([](const http::Request&) -> http::Response {
-      throw NetworkError("cannot connect: Connection refused");
+      throw http::TransportError(http::FailureKind::connect, "cannot connect: Connection refused");
     });
   auto failed = check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, both);
   CHECK(failed[0].status == Status::fail);
   CHECK(failed[1].status == Status::fail);
+}
+
+TEST_CASE("an IPv6 answer that fails validation stays a failure although IPv4 passes") {
+  // The CA falls back to IPv4 only when the IPv6 connection fails; wrong
+  // content, an error status or a redirect elsewhere over IPv6 fail validation.
+  MemorySite site;
+  ScriptedTransport wrong;
+  wrong.expect(serve_from(site));
+  wrong.expect(http::Response{200, {}, "<html>default site</html>", {}});
+  auto content = check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, wrong);
+  REQUIRE(content.size() == 2);
+  CHECK(content[0].status == Status::pass);
+  CHECK(content[1].status == Status::fail);
+  CHECK(content[1].fix.find("falls back") == std::string::npos);
+
+  ScriptedTransport missing;
+  missing.expect(serve_from(site));
+  missing.expect(http::Response{404, {}, "not found", {}});
+  auto status =
+      check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, missing);
+  CHECK(status[1].status == Status::fail);
+
+  ScriptedTransport elsewhere;
+  elsewhere.expect(serve_from(site));
+  elsewhere.expect(redirect("http://other.example.net/x"));
+  auto redirected =
+      check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, elsewhere);
+  CHECK(redirected[1].status == Status::fail);
+
+  // Too big a body is an answer, not a failed connection.
+  ScriptedTransport large;
+  large.expect(serve_from(site));
+  large.expect([](const http::Request&) -> http::Response {
+    throw http::TransportError(http::FailureKind::body_too_large,
+                               "response from 2001:db8::1 larger than 65536 bytes");
+  });
+  auto oversized =
+      check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, large);
+  CHECK(oversized[1].status == Status::fail);
+}
+
+TEST_CASE("an IPv6 timeout or refusal is a warning when IPv4 passes") {
+  for (auto kind : {http::FailureKind::timeout, http::FailureKind::connect}) {
+    MemorySite site;
+    ScriptedTransport transport;
+    transport.expect(serve_from(site));
+    transport.expect([kind](const http::Request&) -> http::Response {
+      throw http::TransportError(kind, "no connection to [2001:db8::1]:80");
+    });
+    auto findings =
+        check_self_fetch({"a.example.com", {"192.0.2.1", "2001:db8::1"}, 80}, site, transport);
+    CHECK(findings[1].status == Status::warn);
+  }
 }
 
 TEST_CASE("hostile self-fetch answers are escaped: body with escapes, CR, control bytes") {

@@ -3,10 +3,13 @@
 
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace certsmith;
@@ -68,5 +71,62 @@ TEST_CASE("port_holder: nothing listening, and hostile /proc content") {
   const std::string holder = port_holder(80, proc);
   CHECK(holder.find("pid 42") != std::string::npos);
   CHECK(holder.find('\x1b') == std::string::npos);
+  std::filesystem::remove_all(proc);
+}
+
+namespace {
+
+// A child process holding many descriptors, so that reading its /proc/PID/fd
+// takes several getdents calls; killed from another thread while the scan runs.
+pid_t child_with_many_fds(int ready_pipe) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    for (int i = 0; i < 3000; ++i)
+      ::dup(ready_pipe);
+    const char byte = 'x';
+    (void)!::write(ready_pipe, &byte, 1);
+    ::pause();
+    ::_exit(0);
+  }
+  return child;
+}
+
+} // namespace
+
+TEST_CASE("port_holder: a process exiting mid-scan ends its part of the scan, never throws") {
+  const auto proc =
+      std::filesystem::temp_directory_path() / ("certsmith-x1-proc-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(proc);
+  std::filesystem::create_directories(proc / "net");
+  // Inode 888 listens on port 80 but no scanned process holds it: every fd is read.
+  std::ofstream(proc / "net" / "tcp")
+      << "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+         "timeout inode\n"
+      << "   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0  "
+         "      0 888 1\n";
+  // Also a pid dir whose fd is a file, not a directory.
+  std::filesystem::create_directories(proc / "41");
+  std::ofstream(proc / "41" / "fd") << "not a directory\n";
+  for (int round = 0; round < 40; ++round) {
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    const pid_t child = child_with_many_fds(pipe_fds[1]);
+    REQUIRE(child > 0);
+    char byte = 0;
+    REQUIRE(::read(pipe_fds[0], &byte, 1) == 1);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    std::filesystem::remove(proc / "42");
+    std::filesystem::create_directory_symlink("/proc/" + std::to_string(child), proc / "42");
+    std::thread killer([child, round] {
+      std::this_thread::sleep_for(std::chrono::microseconds(50 * (round % 20)));
+      ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, 0); // reaped: /proc/PID goes away, not a zombie's
+    });
+    std::string holder;
+    CHECK_NOTHROW(holder = port_holder(80, proc));
+    CHECK(holder.empty());
+    killer.join();
+  }
   std::filesystem::remove_all(proc);
 }

@@ -177,6 +177,74 @@ TEST_CASE("a rateLimited answer holds back orders for the same registered domain
   std::filesystem::remove_all(work_dir);
 }
 
+TEST_CASE("a rateLimited answer far in the future is held back at most the limit's 7-day window") {
+  auto work_dir = fresh_dir();
+  // retry_after.cpp accepts up to 400 days: that must not stop renewals for a year.
+  ratelimit::after_rate_limited(work_dir, k_server, {"www.example.com"}, day_n(400), day_n(0));
+  auto ledger = IssuanceLedger::load(work_dir);
+  REQUIRE(ledger.backoffs().size() == 1);
+  CHECK(ledger.backoffs()[0].until == day_n(7));
+  CHECK(ledger.backoff_until(k_server, {"shop.example.com"}, day_n(6)) == day_n(7));
+  CHECK_FALSE(ledger.backoff_until(k_server, {"shop.example.com"}, day_n(7)));
+  // A time within the window is kept as the CA said.
+  ratelimit::after_rate_limited(work_dir, k_server, {"b.example.net"}, day_n(3), day_n(0));
+  CHECK(IssuanceLedger::load(work_dir).backoff_until(k_server, {"b.example.net"}, day_n(1)) ==
+        day_n(3));
+  std::filesystem::remove_all(work_dir);
+}
+
+TEST_CASE("the duplicate-certificate limit holds back only the exact set of names") {
+  CHECK(ratelimit::is_duplicate_certificate_limit(
+      "too many certificates (5) already issued for this exact set of identifiers in the last "
+      "168h0m0s, retry after 2026-11-30T00:00:00Z"));
+  CHECK(ratelimit::is_duplicate_certificate_limit(
+      "Error creating new order :: too many certificates already issued for exact set of "
+      "domains: a.example.com"));
+  CHECK(ratelimit::is_duplicate_certificate_limit("Duplicate Certificate limit reached"));
+  CHECK_FALSE(ratelimit::is_duplicate_certificate_limit(
+      "too many certificates (50) already issued for \"example.com\" in the last 168h0m0s"));
+  CHECK_FALSE(ratelimit::is_duplicate_certificate_limit(""));
+
+  auto work_dir = fresh_dir();
+  ratelimit::after_rate_limited(work_dir, k_server, {"www.example.com", "example.com"}, day_n(2),
+                                day_n(0),
+                                "too many certificates (5) already issued for this exact set of "
+                                "identifiers in the last 168h0m0s");
+  auto ledger = IssuanceLedger::load(work_dir); // saved and read back with its kind
+  REQUIRE(ledger.backoffs().size() == 1);
+  CHECK(ledger.backoffs()[0].exact_names);
+  CHECK(ledger.backoff_until(k_server, {"EXAMPLE.com", "www.example.com"}, day_n(1)) == day_n(2));
+  CHECK_FALSE(ledger.backoff_until(k_server, {"example.com"}, day_n(1)));
+  CHECK_FALSE(ledger.backoff_until(k_server, {"shop.example.com"}, day_n(1)));
+  CHECK_FALSE(ledger.backoff_until(k_server, {"www.example.com", "example.com", "x.example.com"},
+                                   day_n(1)));
+  ratelimit::Policy none;
+  CHECK_NOTHROW(
+      ratelimit::before_order(work_dir, none, k_server, {"shop.example.com"}, day_n(1), false));
+  CHECK_THROWS_AS(ratelimit::before_order(work_dir, none, k_server,
+                                          {"example.com", "www.example.com"}, day_n(1), true),
+                  ratelimit::RateLimitedByCa);
+
+  // Any other rateLimited detail (per-domain limit, no detail): the whole registered domain.
+  ratelimit::after_rate_limited(work_dir, k_server, {"a.example.org"}, day_n(2), day_n(0),
+                                "too many certificates already issued for \"example.org\"");
+  CHECK(IssuanceLedger::load(work_dir).backoff_until(k_server, {"b.example.org"}, day_n(1)) ==
+        day_n(2));
+  std::filesystem::remove_all(work_dir);
+}
+
+TEST_CASE("a hostile backoff kind in the ledger: the file is damaged and started afresh") {
+  auto work_dir = fresh_dir();
+  store::write_file_atomic(work_dir / "issuance-ledger.json",
+                           "{\"version\":1,\"issuances\":[],\"backoffs\":[{\"server\":\"" +
+                               k_server +
+                               "\",\"until\":1700000000,\"names\":[\"a.test\"],"
+                               "\"exact_names\":\"yes\"}]}",
+                           0600);
+  CHECK(IssuanceLedger::load(work_dir).backoffs().empty());
+  std::filesystem::remove_all(work_dir);
+}
+
 TEST_CASE("hostile times in the ledger are dropped, not turned into time points") {
   auto work_dir = fresh_dir();
   auto path = work_dir / "issuance-ledger.json";
