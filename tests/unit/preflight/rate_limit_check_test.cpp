@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <unistd.h>
 
 using namespace certsmith;
 using namespace certsmith::preflight;
@@ -17,12 +19,12 @@ namespace {
 const std::string k_server = "https://ca.test/dir";
 const auto k_now = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
 
+// A fresh directory per test: ctest runs the test cases in parallel processes.
 struct WorkDir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / "certsmith-f2-rate-limit-check";
+  std::filesystem::path path;
   WorkDir() {
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
+    std::string pattern = "/tmp/certsmith-rate-limit-check-XXXXXX";
+    path = ::mkdtemp(pattern.data());
   }
   ~WorkDir() { std::filesystem::remove_all(path); }
 };
