@@ -41,7 +41,10 @@ endforeach()
 
 # Shipped deploy hooks keep their layout: each hook in deploy/ sources ../common.sh.
 install(FILES ${PROJECT_SOURCE_DIR}/hooks/common.sh DESTINATION ${CMAKE_INSTALL_DATADIR}/certsmith/hooks COMPONENT core)
-file(GLOB deploy_hooks CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/hooks/deploy/*)
+# Named, not globbed: a stray file there (an editor's backup) must not ship as a 0755 hook.
+set(deploy_hooks copy-lineage haproxy-pem reload-apache reload-nginx restart-dovecot restart-exim
+    restart-postfix)
+list(TRANSFORM deploy_hooks PREPEND ${PROJECT_SOURCE_DIR}/hooks/deploy/)
 install(PROGRAMS ${deploy_hooks} DESTINATION ${CMAKE_INSTALL_DATADIR}/certsmith/hooks/deploy COMPONENT core)
 
 # Documentation.

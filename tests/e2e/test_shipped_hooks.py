@@ -562,3 +562,11 @@ def test_shipped_hooks_run_as_deploy_hooks_of_certsmith_certonly(run_certsmith, 
     live_files = lineage_files(live)
     assert (bench.haproxy_dir / "hooks.example.com.pem").read_bytes() == live_files["fullchain"] + live_files["privkey"]
     assert bench.calls()[-1] == ("systemctl", "try-reload-or-restart", "haproxy")
+
+
+def test_every_hook_in_hooks_deploy_is_tested_and_installed_by_name():
+    shipped = sorted(p.name for p in HOOKS_DIR.iterdir())
+    assert shipped == sorted(HOOKS), "a new hook needs its tests here"
+    install_rules = (REPO / "cmake" / "Install.cmake").read_text()
+    for hook in HOOKS:
+        assert re.search(rf"\b{re.escape(hook)}\b", install_rules), f"cmake/Install.cmake does not install {hook}"

@@ -10,7 +10,9 @@ import json
 import os
 import pty
 import re
+import select
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,15 @@ def run_in_pty(argv: list[str], env: dict[str, str], cwd: Path, timeout: float =
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, cwd=cwd)
     os.close(slave)
     chunks = []
+    deadline = time.monotonic() + timeout
     while True:
+        remaining = deadline - time.monotonic()
+        readable = select.select([master], [], [], max(remaining, 0))[0] if remaining > 0 else []
+        if not readable:  # a hung certsmith must fail this test, not block the worker for ever
+            process.kill()
+            process.wait()
+            os.close(master)
+            pytest.fail(f"{argv[:2]} produced no end of output within {timeout} s", pytrace=False)
         try:
             data = os.read(master, 65536)
         except OSError:  # EIO: every holder of the slave side has closed it
@@ -37,7 +47,7 @@ def run_in_pty(argv: list[str], env: dict[str, str], cwd: Path, timeout: float =
             break
         chunks.append(data)
     os.close(master)
-    code = process.wait(timeout=timeout)
+    code = process.wait(timeout=max(deadline - time.monotonic(), 1))
     return code, b"".join(chunks).decode(errors="replace")
 
 
