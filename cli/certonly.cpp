@@ -128,24 +128,16 @@ int run_certonly(const Options& options) {
   try {
     result = issuance::run_certonly(request, *transport, clock, process_runner);
   } catch (...) {
-    if (!options.metrics_file.empty()) // certbot's default name: the first domain
-      issuance::write_certonly_metrics(
-          options.metrics_file, request.paths,
-          {options.cert_name.value_or(options.domains.empty() ? "" : options.domains.front()),
-           std::nullopt, issuance::RenewalAttempt{clock.now(), false}, ""},
-          options.dry_run);
+    if (!options.metrics_file.empty())
+      issuance::write_certonly_metrics(options.metrics_file, request.paths,
+                                       issuance::failed_certonly_figures(request, clock.now()),
+                                       options.dry_run);
     throw;
   }
   if (!options.metrics_file.empty())
-    issuance::write_certonly_metrics(
-        options.metrics_file, request.paths,
-        {result.lineage_name, result.not_after,
-         result.outcome == issuance::CertonlyResult::Outcome::kept ||
-                 result.outcome == issuance::CertonlyResult::Outcome::reused // no CA attempt
-             ? std::nullopt
-             : std::optional(issuance::RenewalAttempt{clock.now(), true}),
-         ""},
-        options.dry_run);
+    issuance::write_certonly_metrics(options.metrics_file, request.paths,
+                                     issuance::certonly_figures(result, clock.now()),
+                                     options.dry_run);
 
   if (!options.dry_run)
     issuance::save_notify_flags(request.paths, result.lineage_name, notify);

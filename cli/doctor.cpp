@@ -9,6 +9,7 @@
 #include "dns/dns_client.hpp"
 #include "issuance/webroot_map.hpp"
 #include "preflight/auto_preflight.hpp"
+#include "preflight/http_self_fetch.hpp"
 #include "preflight/token_sites.hpp"
 #include "preflight_run.hpp"
 #include "util/clock.hpp"
@@ -59,14 +60,6 @@ preflight::DoctorRequest doctor_request(const Options& options) {
   return request;
 }
 
-std::unique_ptr<http::Transport> probe_transport() {
-  http::TransportOptions probe_options; // the CA gives a validation a few seconds too
-  probe_options.connect_timeout = std::chrono::seconds(5);
-  probe_options.total_timeout = std::chrono::seconds(10);
-  probe_options.max_body_bytes = 64 * 1024;
-  return http::make_curl_transport(probe_options);
-}
-
 } // namespace
 
 int run_doctor(const Options& options) {
@@ -84,7 +77,7 @@ int run_doctor(const Options& options) {
   auto dns_client = dns::make_ldns_client(std::chrono::seconds(3));
   preflight::Resolver resolver = preflight_resolver(*dns_client, options);
   auto ca_transport = make_transport(options);
-  auto probe = probe_transport();
+  auto probe = preflight::make_probe_transport();
   util::SystemClock clock;
 
   const auto findings = preflight::run_doctor(request, resolver, *ca_transport, *probe, clock);
@@ -118,7 +111,7 @@ void preflight_before_first_issuance(const Options& options) {
   auto dns_client = dns::make_ldns_client(std::chrono::seconds(3));
   preflight::Resolver resolver = preflight_resolver(*dns_client, options);
   auto ca_transport = make_transport(options);
-  auto probe = probe_transport();
+  auto probe = preflight::make_probe_transport();
   util::SystemClock clock;
   preflight::run_automatic_preflight(request, resolver, *ca_transport, probe.get(), clock);
 }

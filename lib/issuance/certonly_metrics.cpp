@@ -130,6 +130,33 @@ std::string merge_lineage_metrics(std::string_view existing, const LineageFigure
   return text;
 }
 
+LineageFigures certonly_figures(const CertonlyResult& result,
+                                std::chrono::system_clock::time_point now) {
+  bool attempted = result.outcome != CertonlyResult::Outcome::kept &&
+                   result.outcome != CertonlyResult::Outcome::reused;
+  return {result.lineage_name, result.not_after,
+          attempted ? std::optional(RenewalAttempt{now, true}) : std::nullopt, ""};
+}
+
+LineageFigures failed_certonly_figures(const CertonlyRequest& request,
+                                       std::chrono::system_clock::time_point now) {
+  std::string name;
+  if (request.cert_name) {
+    name = *request.cert_name;
+  } else {
+    try {
+      auto identifiers = acme::make_identifiers(request.domains, request.ip_addresses);
+      if (!identifiers.empty())
+        name = lineage_name_base(identifiers.front());
+      if (name.starts_with("*."))
+        name.erase(0, 2);
+    } catch (const Error&) {
+      name.clear(); // the error being reported is about these very names
+    }
+  }
+  return {name, std::nullopt, RenewalAttempt{now, false}, ""};
+}
+
 bool write_certonly_metrics(const std::filesystem::path& metrics_file,
                             const store::TreePaths& paths, LineageFigures figures, bool dry_run) {
   if (dry_run) { // a dry run's certificate is not the one the lineage serves

@@ -5,6 +5,7 @@
 // renew run's figures are kept as the file holds them, so a platform that
 // issues with certonly and renews with a timer can point both at one file.
 
+#include "issuance/certonly.hpp"
 #include "issuance/metrics_file.hpp"
 #include "store/tree_paths.hpp"
 
@@ -22,6 +23,17 @@ struct LineageFigures {
   std::optional<RenewalAttempt> attempt; // nullopt: nothing was ordered (a kept certificate)
   std::string live_kind;                 // live_kind_name; "": keep the file's
 };
+
+/// certonly's figures for the lineage it worked on. A kept or restored
+/// certificate made no attempt at the CA: the file's attempt lines stay.
+LineageFigures certonly_figures(const CertonlyResult& result,
+                                std::chrono::system_clock::time_point now);
+
+/// A certonly that stopped with an error: one failed attempt under the name
+/// its lineage has or would get (--cert-name, else the first name as a new
+/// lineage is named: lower case, "*." dropped); "" when no name is usable.
+LineageFigures failed_certonly_figures(const CertonlyRequest& request,
+                                       std::chrono::system_clock::time_point now);
 
 /// The file's text with figures laid over it. Lines of existing that are not
 /// samples of certsmith's families (or not well formed) are dropped, so a

@@ -273,4 +273,12 @@ std::vector<Finding> check_self_fetch(const SelfFetch& target, TokenSite& site,
   return findings;
 }
 
+std::unique_ptr<http::Transport> make_probe_transport() {
+  http::TransportOptions options;
+  options.connect_timeout = std::chrono::seconds(5);
+  options.total_timeout = std::chrono::seconds(10);
+  options.max_body_bytes = 64 * 1024;
+  return http::make_curl_transport(options);
+}
+
 } // namespace certsmith::preflight

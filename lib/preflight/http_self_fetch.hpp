@@ -8,6 +8,7 @@
 #include "preflight/finding.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,10 @@ std::vector<Finding> check_self_fetch(const SelfFetch& target, TokenSite& site,
 
 /// A fresh random token (base64url of 32 random bytes).
 std::string random_token();
+
+/// The transport the self-fetch uses: the CA gives a validation a few seconds
+/// (5 s to connect, 10 s in all) and a token is tiny (bodies over 64 KiB are
+/// a finding of their own).
+std::unique_ptr<http::Transport> make_probe_transport();
 
 } // namespace certsmith::preflight

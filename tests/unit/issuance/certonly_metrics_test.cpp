@@ -77,7 +77,7 @@ TEST_CASE("a damaged or hostile metrics file does not carry into the merge") {
                         "certsmith_lineages_examined{lineage=\"x\\q\"} 1\n" // bad escape
                         "certsmith_lineages_examined{=\"x\"} 1\n"           // no label name
                         "certsmith_lineages_examinedx 1\n"                  // another name
-                        "certsmith_lineages_failed 1\x1b[31m\n"          // control byte
+                        "certsmith_lineages_failed 1\x1b[31m\n"             // control byte
                         "certsmith_lineages_failed notanumber\n"
                         "other_metric 1\n"
                         "# TYPE certsmith_lineages_examined counter\n"
@@ -116,4 +116,36 @@ TEST_CASE("certonly's metrics: dry run writes nothing, a bad name is skipped, a 
   CHECK(issuance::load_attempts(paths.work_dir).at("x.example").when == at(50));
   CHECK_FALSE(issuance::write_certonly_metrics(root / "missing" / "m.prom", paths, figures, false));
   std::filesystem::remove_all(root);
+}
+
+TEST_CASE("certonly figures: a failed run is named as its lineage would be") {
+  auto now = std::chrono::system_clock::now();
+  issuance::CertonlyRequest request;
+  request.domains = {"*.Example.COM", "example.com"};
+  auto failed = issuance::failed_certonly_figures(request, now);
+  CHECK(failed.name == "example.com"); // a wildcard or upper-case first name still has figures
+  REQUIRE(failed.attempt);
+  CHECK_FALSE(failed.attempt->succeeded);
+
+  request.cert_name = "shop";
+  CHECK(issuance::failed_certonly_figures(request, now).name == "shop");
+
+  request.cert_name.reset();
+  request.domains = {"bad domain;rm -rf"};
+  CHECK(issuance::failed_certonly_figures(request, now).name.empty()); // nothing written for it
+}
+
+TEST_CASE("certonly figures: a kept or restored certificate is no attempt at the CA") {
+  auto now = std::chrono::system_clock::now();
+  issuance::CertonlyResult result;
+  result.lineage_name = "example.com";
+  for (auto outcome :
+       {issuance::CertonlyResult::Outcome::kept, issuance::CertonlyResult::Outcome::reused}) {
+    result.outcome = outcome;
+    CHECK_FALSE(issuance::certonly_figures(result, now).attempt);
+  }
+  result.outcome = issuance::CertonlyResult::Outcome::issued;
+  auto issued = issuance::certonly_figures(result, now);
+  REQUIRE(issued.attempt);
+  CHECK(issued.attempt->succeeded);
 }
