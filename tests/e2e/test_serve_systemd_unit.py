@@ -36,7 +36,7 @@ def test_systemd_analyze_verify_accepts_the_serve_unit(certsmith, tmp_path):
     # The unit names /usr/bin/certsmith; verify checks that it is executable, so point it at this build.
     unit = tmp_path / UNIT.name
     unit.write_text(UNIT.read_text().replace("/usr/bin/certsmith", str(Path(certsmith).resolve())))
-    result = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([analyze, "verify", "--man=no", str(unit)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
     assert f"{unit.name}:" not in result.stderr, result.stderr  # no complaint about our unit
 
@@ -84,6 +84,10 @@ def allowed_by_unit(groups: dict[str, set[str]]) -> set[str]:
 def test_system_call_filter_allows_what_serve_does(run_certsmith, tmp_path):
     analyze = need("systemd-analyze")
     strace = need("strace")
+    cache = Path(run_certsmith.binary).parent / "CMakeCache.txt"
+    if cache.is_file() and "CERTSMITH_SANITIZE:BOOL=ON" in cache.read_text():
+        pytest.skip("a sanitizer build: its system calls are not the shipped binary's, and LeakSanitizer "
+                    "cannot run under strace")
     allowed = allowed_by_unit(expand_filter_groups(analyze))
     assert {"accept4", "bind", "listen", "openat", "renameat", "rt_sigtimedwait"} <= allowed
 
