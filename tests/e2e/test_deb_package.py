@@ -29,15 +29,10 @@ TIMER_LINK = Path("/etc/systemd/system/timers.target.wants/certsmith.timer")
 
 # Every lintian tag the package still gets (errors, warnings and info: --display-info), with why it stays.
 LINTIAN_ALLOWED = {
-    "hardening-no-bindnow": "the release build links without -z now; adding dpkg-buildflags' hardening flags "
-                            "to CMakeLists.txt changes every build and is its own change",
-    "hardening-no-fortify-functions": "same: the release build is compiled without -D_FORTIFY_SOURCE=2",
     "bash-term-in-posix-shell": "false positive: the hooks' `. \"$(dirname -- ...)/../common.sh\"` is POSIX "
                                 "(one argument); shellcheck and dash accept it",
     "package-supports-alternative-init-but-no-init.d-script": "certsmith-serve.service has no sysvinit script; "
                                                               "without systemd renewal runs from /etc/cron.d/certsmith",
-    "systemd-service-file-missing-documentation-key": "the units carry no Documentation= line yet; their "
-                                                      "comments document them",
 }
 
 # What the package must ship whatever the tree holds; optional parts are added by expected_files().
